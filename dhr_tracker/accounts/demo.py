@@ -1,0 +1,133 @@
+"""The fictional demo partnership: agencies and one user for each role.
+
+Used by ``manage.py seed_demo`` in the embedded default only. Everything here is invented.
+"""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from dhr_tracker.accounts import events
+from dhr_tracker.accounts.models import (
+    Agency,
+    AgencyKind,
+    AgencyMembership,
+    Nation,
+    Partnership,
+    PartnershipRole,
+    PartnershipRoleKind,
+    User,
+)
+
+# Published on purpose: the demo runs only in the embedded default (seed_demo refuses production).
+DEMO_PASSWORD = "demo-sign-in-2026!"  # noqa: S105
+DOMAIN = "exampleshire.example"
+
+
+@dataclass(frozen=True)
+class Persona:
+    email: str
+    full_name: str
+    description: str
+    partnership: str | None = None
+    role: str | None = None
+    agency: str | None = None
+    site_admin: bool = False
+
+
+PARTNERSHIPS = (
+    ("Exampleshire Community Safety Partnership", "exampleshire", "Exampleshire County Council", Nation.ENGLAND, "DHR"),
+    (
+        "Otherborough Community Safety Partnership",
+        "otherborough",
+        "Otherborough Borough Council",
+        Nation.ENGLAND,
+        "DARDR",
+    ),
+)
+
+AGENCIES = (
+    ("Exampleshire Police", AgencyKind.POLICE, True),
+    ("Exampleshire County Council Adult Social Care", AgencyKind.ADULT_SOCIAL_CARE, True),
+    ("Exampleshire County Council Children's Services", AgencyKind.CHILDRENS_SOCIAL_CARE, True),
+    ("Exampleshire Homes", AgencyKind.HOUSING, False),
+    ("Exampleshire Hospitals NHS Foundation Trust", AgencyKind.HEALTH_TRUST, False),
+    ("Exampleshire Integrated Care Board", AgencyKind.ICB_GP, True),
+    ("Exampleshire Ambulance Service", AgencyKind.AMBULANCE, False),
+    ("Exampleshire Mental Health Partnership Trust", AgencyKind.MENTAL_HEALTH, False),
+    ("Probation Service, Exampleshire", AgencyKind.PROBATION, True),
+    ("Exampleshire Fire and Rescue Service", AgencyKind.FIRE_RESCUE, True),
+    ("Exampleshire Recovery Service", AgencyKind.DRUG_ALCOHOL, False),
+    ("Exampleshire Domestic Abuse Service", AgencyKind.DOMESTIC_ABUSE, False),
+)
+
+EXAMPLESHIRE = PARTNERSHIPS[0][0]
+OTHERBOROUGH = PARTNERSHIPS[1][0]
+
+PERSONAS = (
+    Persona(
+        f"site-admin@{DOMAIN}", "Sam Admin", "service administrator (people and agencies, no reviews)", site_admin=True
+    ),
+    Persona(
+        f"csp-chair@{DOMAIN}", "Chris Chair", "CSP chair of Exampleshire", EXAMPLESHIRE, PartnershipRoleKind.CSP_CHAIR
+    ),
+    Persona(
+        f"coordinator@{DOMAIN}",
+        "Cora Coordinator",
+        "CSP coordinator of Exampleshire",
+        EXAMPLESHIRE,
+        PartnershipRoleKind.CSP_COORDINATOR,
+    ),
+    Persona(f"auditor@{DOMAIN}", "Aud Itor", "auditor of Exampleshire", EXAMPLESHIRE, PartnershipRoleKind.AUDITOR),
+    Persona(f"police@{DOMAIN}", "Pat Police", "contributor for Exampleshire Police", agency="Exampleshire Police"),
+    Persona(
+        f"health@{DOMAIN}",
+        "Harper Health",
+        "contributor for the hospitals trust",
+        agency="Exampleshire Hospitals NHS Foundation Trust",
+    ),
+    Persona(
+        f"outsider@{DOMAIN}",
+        "Olly Outsider",
+        "CSP chair of Otherborough (sees nothing of Exampleshire)",
+        OTHERBOROUGH,
+        PartnershipRoleKind.CSP_CHAIR,
+    ),
+)
+
+
+def seed() -> list[Persona]:
+    """Create or update the demo data; running it again changes nothing further."""
+    with transaction.atomic():
+        partnerships = {}
+        for name, slug, authority, nation, label in PARTNERSHIPS:
+            partnerships[name], _ = Partnership.objects.update_or_create(
+                slug=slug,
+                defaults={"name": name, "local_authority": authority, "nation": nation, "review_type_label": label},
+            )
+        agencies = {}
+        for name, kind, responsible in AGENCIES:
+            agencies[name], _ = Agency.objects.update_or_create(
+                name=name, defaults={"kind": kind, "is_responsible_authority": responsible}
+            )
+            agencies[name].partnerships.add(partnerships[EXAMPLESHIRE])
+        for persona in PERSONAS:
+            user = User.objects.filter(email=persona.email).first() or User(email=persona.email)
+            user.full_name = persona.full_name
+            user.is_site_admin = persona.site_admin
+            user.is_active = True
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+            if persona.partnership and persona.role:
+                PartnershipRole.objects.get_or_create(
+                    user=user, partnership=partnerships[persona.partnership], role=persona.role, revoked_at=None
+                )
+            if persona.agency:
+                AgencyMembership.objects.get_or_create(
+                    user=user,
+                    agency=agencies[persona.agency],
+                    ended_at=None,
+                    defaults={"job_title": "Safeguarding lead"},
+                )
+        events.emit("demo.seeded", outcome=events.ALLOWED)
+    return list(PERSONAS)

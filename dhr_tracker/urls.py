@@ -1,0 +1,28 @@
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import include, path
+
+from dhr_tracker import views
+
+
+def _admin_sign_in(request: HttpRequest, extra_context: object = None) -> HttpResponse:
+    """The admin has no sign-in of its own: everyone signs in with a second factor."""
+    return redirect("accounts:sign_in")
+
+
+admin.site.login = _admin_sign_in  # type: ignore[method-assign]
+admin.site.site_header = "DHR tracker administration"
+admin.site.site_title = "DHR tracker administration"
+
+handler400 = "dhr_tracker.views.bad_request"
+handler403 = "dhr_tracker.views.forbidden"
+handler404 = "dhr_tracker.views.not_found"
+handler500 = "dhr_tracker.views.server_error"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("health/", views.health, name="health"),
+    path("", include("dhr_tracker.accounts.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,51 @@
+"""Pages that belong to no single app: the dashboard, the health check and error pages."""
+
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from dhr_tracker.accounts.access import can_manage_users, partnership_roles
+from dhr_tracker.accounts.models import AgencyMembership
+from dhr_tracker.accounts.rules import public, verified
+
+
+@verified()
+def home(request: HttpRequest) -> HttpResponse:
+    """Show each user what their roles let them do."""
+    memberships = AgencyMembership.objects.filter(user=request.user, ended_at__isnull=True).select_related("agency")
+    return render(
+        request,
+        "home.html",
+        {
+            "roles": partnership_roles(request.user),
+            "memberships": memberships,
+            "can_manage_users": can_manage_users(request.user),
+        },
+    )
+
+
+@public
+def health(request: HttpRequest) -> HttpResponse:
+    """Report whether the app can reach its database; for load balancers and monitors."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return JsonResponse({"status": "unavailable"}, status=503)
+    return JsonResponse({"status": "ok"})
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return render(request, "errors/400.html", status=400)
+
+
+def forbidden(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return render(request, "errors/403.html", status=403)
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return render(request, "errors/404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return render(request, "errors/500.html", status=500)

@@ -1,0 +1,134 @@
+"""Persona fixtures and signed-in clients.
+
+The personas follow the house pattern: a CSP chair, a coordinator and an auditor of partnership
+A; contributors of agency A and of agency B; a site administrator; an outsider who chairs
+another partnership; and a user who has given a password but no second factor. Review-level
+personas (independent chair, panel member) join when reviews exist.
+"""
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+
+from dhr_tracker.accounts import events
+from dhr_tracker.accounts.models import Partnership, PartnershipRoleKind, TOTPDevice, User, new_totp_secret
+from dhr_tracker.accounts.rules import SUDO_SESSION_KEY
+from tests.factories import (
+    AgencyFactory,
+    AgencyMembershipFactory,
+    PartnershipFactory,
+    PartnershipRoleFactory,
+    UserFactory,
+)
+
+
+@dataclass
+class Personas:
+    partnership: Partnership
+    other_partnership: Partnership
+    csp_chair: User
+    coordinator: User
+    auditor: User
+    contributor_a: User
+    contributor_b: User
+    site_admin: User
+    outsider: User
+    unverified: User
+
+
+@pytest.fixture
+def personas(db: None) -> Personas:
+    partnership = PartnershipFactory(name="Exampleshire Community Safety Partnership")
+    other = PartnershipFactory(name="Otherborough Community Safety Partnership")
+    agency_a, agency_b = AgencyFactory(name="Agency A Police"), AgencyFactory(name="Agency B Health")
+
+    def with_role(role: str, where: Partnership, email: str) -> User:
+        user: User = UserFactory(email=email)
+        PartnershipRoleFactory(user=user, partnership=where, role=role)
+        return user
+
+    contributor_a = UserFactory(email="contributor-a@agency-a.example")
+    AgencyMembershipFactory(user=contributor_a, agency=agency_a)
+    contributor_b = UserFactory(email="contributor-b@agency-b.example")
+    AgencyMembershipFactory(user=contributor_b, agency=agency_b)
+    return Personas(
+        partnership=partnership,
+        other_partnership=other,
+        csp_chair=with_role(PartnershipRoleKind.CSP_CHAIR, partnership, "chair@csp.example"),
+        coordinator=with_role(PartnershipRoleKind.CSP_COORDINATOR, partnership, "coordinator@csp.example"),
+        auditor=with_role(PartnershipRoleKind.AUDITOR, partnership, "auditor@csp.example"),
+        contributor_a=contributor_a,
+        contributor_b=contributor_b,
+        site_admin=UserFactory(email="admin@service.example", is_site_admin=True),
+        outsider=with_role(PartnershipRoleKind.CSP_CHAIR, other, "chair@otherborough.example"),
+        unverified=UserFactory(email="new-starter@csp.example"),
+    )
+
+
+def enrol_device(user: User) -> TOTPDevice:
+    """Give ``user`` a confirmed authenticator app and return it."""
+    device = TOTPDevice(user=user, name="Authenticator app", confirmed=True)
+    device.set_secret(new_totp_secret())
+    device.save()
+    return device
+
+
+@pytest.fixture
+def verified_client() -> Callable[..., Client]:
+    """Return a client signed in as ``user`` with a verified second factor."""
+
+    def make(user: User, *, sudo: bool = False) -> Client:
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or enrol_device(user)
+        client = Client()
+        client.force_login(user)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        if sudo:
+            session[SUDO_SESSION_KEY] = time.time()
+        session.save()
+        return client
+
+    return make
+
+
+@pytest.fixture
+def password_only_client() -> Callable[[User], Client]:
+    """Return a client signed in with a password but no second factor."""
+
+    def make(user: User) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
+
+
+@dataclass
+class EventLog:
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    def actions(self) -> list[str]:
+        return [event["action"] for event in self.events]
+
+    def find(self, action: str) -> dict[str, Any]:
+        matches = [event for event in self.events if event["action"] == action]
+        assert matches, f"no {action} event among {self.actions()}"
+        return matches[-1]
+
+
+@pytest.fixture
+def security_events() -> Iterator[EventLog]:
+    """Collect every security event announced during the test."""
+    log = EventLog()
+
+    def receive(sender: object, **kwargs: Any) -> None:
+        log.events.append(kwargs)
+
+    events.security_event.connect(receive, weak=False)
+    yield log
+    events.security_event.disconnect(receive)
