@@ -46,6 +46,17 @@ def check_content_security_policy(app_configs: Any, **kwargs: Any) -> list[Check
 
 
 @register(Tags.security)
+def check_csrf_middleware(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
+    if "dhr_tracker.accounts.middleware.CsrfViewMiddleware" not in settings.MIDDLEWARE:
+        return [
+            Error(
+                "CSRF protection is not installed.", hint="Keep accounts.middleware.CsrfViewMiddleware.", id="dhr.E009"
+            )
+        ]
+    return []
+
+
+@register(Tags.security)
 def check_key_files(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
     """Key files under var/ must be readable by their owner alone."""
     problems: list[CheckMessage] = []

@@ -90,6 +90,10 @@ MIDDLEWARE = [
     "dhr_tracker.accounts.middleware.SecurityHeadersMiddleware",
 ]
 
+# Django's security.W003 looks for its own CSRF middleware by name; ours is a subclass of it
+# (see accounts/middleware.py), and dhr.E009 checks that it is installed instead.
+SILENCED_SYSTEM_CHECKS = ["security.W003"]
+
 ROOT_URLCONF = "dhr_tracker.urls"
 WSGI_APPLICATION = "dhr_tracker.wsgi.application"
 

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import include, path
@@ -7,7 +8,13 @@ from dhr_tracker import views
 
 
 def _admin_sign_in(request: HttpRequest, extra_context: object = None) -> HttpResponse:
-    """The admin has no sign-in of its own: everyone signs in with a second factor."""
+    """The admin has no sign-in of its own: everyone signs in with a second factor.
+
+    The middleware has already required a verified second factor to get here, so a signed-in
+    user who reaches this page is simply not a site administrator.
+    """
+    if request.user.is_authenticated:
+        raise PermissionDenied
     return redirect("accounts:sign_in")
 
 

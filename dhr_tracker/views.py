@@ -6,11 +6,11 @@ from django.shortcuts import render
 
 from dhr_tracker.accounts.access import can_manage_users, partnership_roles
 from dhr_tracker.accounts.models import AgencyMembership
-from dhr_tracker.accounts.rules import public, verified
+from dhr_tracker.accounts.rules import SignedInRequest, public, verified
 
 
 @verified()
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: SignedInRequest) -> HttpResponse:
     """Show each user what their roles let them do."""
     memberships = AgencyMembership.objects.filter(user=request.user, ended_at__isnull=True).select_related("agency")
     return render(

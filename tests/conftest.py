@@ -43,19 +43,19 @@ class Personas:
 
 @pytest.fixture
 def personas(db: None) -> Personas:
-    partnership = PartnershipFactory(name="Exampleshire Community Safety Partnership")
-    other = PartnershipFactory(name="Otherborough Community Safety Partnership")
-    agency_a, agency_b = AgencyFactory(name="Agency A Police"), AgencyFactory(name="Agency B Health")
+    partnership = PartnershipFactory.create(name="Exampleshire Community Safety Partnership")
+    other = PartnershipFactory.create(name="Otherborough Community Safety Partnership")
+    agency_a, agency_b = AgencyFactory.create(name="Agency A Police"), AgencyFactory.create(name="Agency B Health")
 
     def with_role(role: str, where: Partnership, email: str) -> User:
-        user: User = UserFactory(email=email)
-        PartnershipRoleFactory(user=user, partnership=where, role=role)
+        user: User = UserFactory.create(email=email)
+        PartnershipRoleFactory.create(user=user, partnership=where, role=role)
         return user
 
-    contributor_a = UserFactory(email="contributor-a@agency-a.example")
-    AgencyMembershipFactory(user=contributor_a, agency=agency_a)
-    contributor_b = UserFactory(email="contributor-b@agency-b.example")
-    AgencyMembershipFactory(user=contributor_b, agency=agency_b)
+    contributor_a = UserFactory.create(email="contributor-a@agency-a.example")
+    AgencyMembershipFactory.create(user=contributor_a, agency=agency_a)
+    contributor_b = UserFactory.create(email="contributor-b@agency-b.example")
+    AgencyMembershipFactory.create(user=contributor_b, agency=agency_b)
     return Personas(
         partnership=partnership,
         other_partnership=other,
@@ -64,9 +64,9 @@ def personas(db: None) -> Personas:
         auditor=with_role(PartnershipRoleKind.AUDITOR, partnership, "auditor@csp.example"),
         contributor_a=contributor_a,
         contributor_b=contributor_b,
-        site_admin=UserFactory(email="admin@service.example", is_site_admin=True),
+        site_admin=UserFactory.create(email="admin@service.example", is_site_admin=True),
         outsider=with_role(PartnershipRoleKind.CSP_CHAIR, other, "chair@otherborough.example"),
-        unverified=UserFactory(email="new-starter@csp.example"),
+        unverified=UserFactory.create(email="new-starter@csp.example"),
     )
 
 

@@ -15,22 +15,16 @@ from dhr_tracker.accounts.models import (
 PASSWORD = "a-long-test-passphrase-41"
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
-        skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"person{n}@agency.example")
     full_name = factory.Sequence(lambda n: f"Test Person {n}")
-    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
-
-    @factory.post_generation
-    def save_password(self, create: bool, extracted: object, **kwargs: object) -> None:
-        if create:
-            self.save()
+    password = factory.django.Password(PASSWORD)
 
 
-class PartnershipFactory(factory.django.DjangoModelFactory):
+class PartnershipFactory(factory.django.DjangoModelFactory[Partnership]):
     class Meta:
         model = Partnership
 
@@ -39,7 +33,7 @@ class PartnershipFactory(factory.django.DjangoModelFactory):
     local_authority = factory.Sequence(lambda n: f"Council {n}")
 
 
-class AgencyFactory(factory.django.DjangoModelFactory):
+class AgencyFactory(factory.django.DjangoModelFactory[Agency]):
     class Meta:
         model = Agency
 
@@ -47,7 +41,7 @@ class AgencyFactory(factory.django.DjangoModelFactory):
     kind = AgencyKind.POLICE
 
 
-class PartnershipRoleFactory(factory.django.DjangoModelFactory):
+class PartnershipRoleFactory(factory.django.DjangoModelFactory[PartnershipRole]):
     class Meta:
         model = PartnershipRole
 
@@ -56,7 +50,7 @@ class PartnershipRoleFactory(factory.django.DjangoModelFactory):
     role = PartnershipRoleKind.CSP_COORDINATOR
 
 
-class AgencyMembershipFactory(factory.django.DjangoModelFactory):
+class AgencyMembershipFactory(factory.django.DjangoModelFactory[AgencyMembership]):
     class Meta:
         model = AgencyMembership
 

@@ -12,7 +12,7 @@ from dhr_tracker.accounts import events
 from dhr_tracker.accounts.models import Agency, AgencyMembership, Partnership, PartnershipRole, User
 
 
-class AuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class AuditedAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         action = f"{obj._meta.model_name}.{'changed' if change else 'created'}"
@@ -39,7 +39,7 @@ class AgencyAdmin(AuditedAdmin):
     filter_horizontal = ("partnerships",)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ReadOnlyAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 

@@ -4,10 +4,11 @@ A site administrator manages accounts and organisations, never review content. D
 changes (roles, second factors) need sudo mode.
 """
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -23,22 +24,23 @@ from dhr_tracker.accounts.models import (
     TOTPDevice,
     User,
 )
-from dhr_tracker.accounts.rules import sudo_required, verified
+from dhr_tracker.accounts.rules import SignedInRequest, sudo_required, verified
 from dhr_tracker.forms import posted
 
 USERS_PER_PAGE = 50
 
 
-def _form_errors_to(form: object, exc: ValidationError) -> None:
+def _form_errors_to(form: forms.Form, exc: ValidationError) -> None:
+    """Show a service's validation error on the form it came from."""
     if hasattr(exc, "error_dict"):
         for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)  # type: ignore[attr-defined]
+            form.add_error(field if field in form.fields else None, errors)
     else:
-        form.add_error(None, exc.messages)  # type: ignore[attr-defined]
+        form.add_error(None, exc.messages)
 
 
 @verified(can_manage_users)
-def user_list(request: HttpRequest) -> HttpResponse:
+def user_list(request: SignedInRequest) -> HttpResponse:
     search = UserSearchForm(request.GET or None)
     users = User.objects.order_by("full_name", "email")
     query = search.cleaned_data["q"].strip() if search.is_valid() else ""
@@ -54,11 +56,11 @@ def user_list(request: HttpRequest) -> HttpResponse:
 
 
 @verified(can_manage_users)
-def user_new(request: HttpRequest) -> HttpResponse:
+def user_new(request: SignedInRequest) -> HttpResponse:
     form = NewUserForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.create_user(actor=request.user, request=request, **form.cleaned_data)  # type: ignore[arg-type]
+            user = services.create_user(actor=request.user, request=request, **form.cleaned_data)
         except ValidationError as exc:
             _form_errors_to(form, exc)
         else:
@@ -67,7 +69,7 @@ def user_new(request: HttpRequest) -> HttpResponse:
 
 
 @verified(can_manage_users)
-def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_detail(request: SignedInRequest, user_id: int) -> HttpResponse:
     person = access_user(request.user, user_id, for_write=False)
     lock = SignInThrottle.objects.filter(
         scope=SignInThrottle.Scope.ACCOUNT, key=person.email, locked_until__gt=timezone.now()
@@ -87,12 +89,12 @@ def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @verified(can_manage_users)
 @sudo_required
-def grant_role(request: HttpRequest, user_id: int) -> HttpResponse:
+def grant_role(request: SignedInRequest, user_id: int) -> HttpResponse:
     person = access_user(request.user, user_id, for_write=True)
     form = GrantRoleForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
-            services.grant_partnership_role(person, actor=request.user, request=request, **form.cleaned_data)  # type: ignore[arg-type]
+            services.grant_partnership_role(person, actor=request.user, request=request, **form.cleaned_data)
         except ValidationError as exc:
             _form_errors_to(form, exc)
         else:
@@ -105,21 +107,21 @@ def grant_role(request: HttpRequest, user_id: int) -> HttpResponse:
 @verified(can_manage_users)
 @sudo_required
 @require_POST
-def revoke_role(request: HttpRequest, role_id: int) -> HttpResponse:
+def revoke_role(request: SignedInRequest, role_id: int) -> HttpResponse:
     grant = PartnershipRole.objects.current().select_related("user").filter(pk=role_id).first()
     if grant is None:
         raise Http404
-    services.revoke_partnership_role(grant, actor=request.user, request=request)  # type: ignore[arg-type]
+    services.revoke_partnership_role(grant, actor=request.user, request=request)
     return redirect("accounts:manage_user", user_id=grant.user_id)
 
 
 @verified(can_manage_users)
-def add_membership(request: HttpRequest, user_id: int) -> HttpResponse:
+def add_membership(request: SignedInRequest, user_id: int) -> HttpResponse:
     person = access_user(request.user, user_id, for_write=True)
     form = MembershipForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
-            services.add_agency_membership(person, actor=request.user, request=request, **form.cleaned_data)  # type: ignore[arg-type]
+            services.add_agency_membership(person, actor=request.user, request=request, **form.cleaned_data)
         except ValidationError as exc:
             _form_errors_to(form, exc)
         else:
@@ -134,38 +136,38 @@ def add_membership(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @verified(can_manage_users)
 @require_POST
-def end_membership(request: HttpRequest, membership_id: int) -> HttpResponse:
+def end_membership(request: SignedInRequest, membership_id: int) -> HttpResponse:
     membership = AgencyMembership.objects.filter(pk=membership_id, ended_at__isnull=True).select_related("user").first()
     if membership is None:
         raise Http404
-    services.end_agency_membership(membership, actor=request.user, request=request)  # type: ignore[arg-type]
+    services.end_agency_membership(membership, actor=request.user, request=request)
     return redirect("accounts:manage_user", user_id=membership.user_id)
 
 
 @verified(can_manage_users)
 @require_POST
-def unlock(request: HttpRequest, user_id: int) -> HttpResponse:
+def unlock(request: SignedInRequest, user_id: int) -> HttpResponse:
     person = access_user(request.user, user_id, for_write=True)
-    services.unlock_account(person, actor=request.user, request=request)  # type: ignore[arg-type]
+    services.unlock_account(person, actor=request.user, request=request)
     return redirect("accounts:manage_user", user_id=person.pk)
 
 
 @verified(can_manage_users)
 @sudo_required
-def reset_second_factor(request: HttpRequest, user_id: int) -> HttpResponse:
+def reset_second_factor(request: SignedInRequest, user_id: int) -> HttpResponse:
     person = access_user(request.user, user_id, for_write=True)
     if request.method == "POST":
-        services.reset_second_factor(person, actor=request.user, request=request)  # type: ignore[arg-type]
+        services.reset_second_factor(person, actor=request.user, request=request)
         return redirect("accounts:manage_user", user_id=person.pk)
     return render(request, "accounts/manage/reset_second_factor.html", {"person": person})
 
 
 @verified(can_manage_users)
 @require_POST
-def set_active(request: HttpRequest, user_id: int) -> HttpResponse:
+def set_active(request: SignedInRequest, user_id: int) -> HttpResponse:
     person = access_user(request.user, user_id, for_write=True)
     try:
-        services.set_user_active(person, actor=request.user, active=request.POST.get("active") == "1", request=request)  # type: ignore[arg-type]
+        services.set_user_active(person, actor=request.user, active=request.POST.get("active") == "1", request=request)
     except ValidationError:
         return render(request, "accounts/manage/cannot_deactivate_self.html", {"person": person}, status=400)
     return redirect("accounts:manage_user", user_id=person.pk)

@@ -2,7 +2,8 @@
 
 import hmac
 import secrets
-from typing import ClassVar
+from collections.abc import Callable, Iterator
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -55,6 +56,10 @@ class User(AbstractBaseUser):
 
     objects = UserManager()
 
+    # Installed on each request's user by django-otp's OTPMiddleware.
+    otp_device: Any
+    is_verified: Callable[[], bool]
+
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = ["full_name"]
@@ -89,7 +94,7 @@ class User(AbstractBaseUser):
             algorithm="sha256",
         ).hexdigest()
 
-    def get_session_auth_fallback_hash(self):  # type: ignore[no-untyped-def]
+    def get_session_auth_fallback_hash(self) -> Iterator[str]:
         for fallback_secret in settings.SECRET_KEY_FALLBACKS:
             yield salted_hmac(
                 "dhr_tracker.accounts.User.get_session_auth_hash",

@@ -23,6 +23,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from dhr_tracker.accounts import events
+from dhr_tracker.accounts.models import User
 
 PUBLIC = "public"
 PASSWORD_ONLY = "password_only"  # noqa: S105 (a rule name, not a password)
@@ -31,6 +32,12 @@ VERIFIED = "verified"
 SUDO_SESSION_KEY = "dhr_sudo_at"
 
 View = Callable[..., HttpResponse]
+
+
+class SignedInRequest(HttpRequest):
+    """A request that has passed a PASSWORD_ONLY or VERIFIED rule: its user is a real user."""
+
+    user: User
 
 
 def public(view: View) -> View:

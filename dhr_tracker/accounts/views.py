@@ -32,7 +32,7 @@ from dhr_tracker.accounts.forms import (
 )
 from dhr_tracker.accounts.models import BackupCodeDevice, TOTPDevice, User
 from dhr_tracker.accounts.requestinfo import client_ip
-from dhr_tracker.accounts.rules import mark_sudo, password_only, public, sudo_required, verified
+from dhr_tracker.accounts.rules import SignedInRequest, mark_sudo, password_only, public, sudo_required, verified
 from dhr_tracker.accounts.tasks import send_password_email
 from dhr_tracker.forms import posted
 
@@ -66,7 +66,7 @@ def _lock_message(lock: lockout.Lock) -> str:
 @public
 def sign_in(request: HttpRequest) -> HttpResponse:
     next_url = _next_url(request)
-    if request.user.is_authenticated and request.user.is_verified():  # type: ignore[attr-defined]
+    if request.user.is_authenticated and request.user.is_verified():
         return redirect(next_url)
     form = SignInForm(posted(request))
     status = 200
@@ -116,23 +116,23 @@ def _match_code(user: User, code: str) -> TOTPDevice | BackupCodeDevice | None:
     return None
 
 
-def _check_code(request: HttpRequest, form: CodeForm, *, purpose: str) -> TOTPDevice | BackupCodeDevice | None:
+def _check_code(request: SignedInRequest, form: CodeForm, *, purpose: str) -> TOTPDevice | BackupCodeDevice | None:
     """Check a code against the lock-out; record success or failure. Adds form errors."""
     user = request.user
     ip = client_ip(request)
-    lock = lockout.locked(user.email, ip)  # type: ignore[union-attr]
+    lock = lockout.locked(user.email, ip)
     if lock:
         events.emit(
             "auth.code_locked", outcome=events.DENIED, request=request, actor=user, target=user, purpose=purpose
         )
         form.add_error(None, _lock_message(lock))
         return None
-    device = _match_code(user, form.cleaned_data["code"])  # type: ignore[arg-type]
+    device = _match_code(user, form.cleaned_data["code"])
     if device is None:
         events.emit(
             "auth.code_failed", outcome=events.FAILED, request=request, actor=user, target=user, purpose=purpose
         )
-        caused = lockout.register_failure(user.email, ip)  # type: ignore[union-attr]
+        caused = lockout.register_failure(user.email, ip)
         if caused:
             events.emit(
                 "auth.locked_out", outcome=events.DENIED, request=request, actor=user, target=user, scope=caused.scope
@@ -141,7 +141,7 @@ def _check_code(request: HttpRequest, form: CodeForm, *, purpose: str) -> TOTPDe
         else:
             form.add_error("code", BAD_CODE)
         return None
-    lockout.clear_account(user.email)  # type: ignore[union-attr]
+    lockout.clear_account(user.email)
     if isinstance(device, BackupCodeDevice):
         events.emit(
             "auth.backup_code_used",
@@ -161,10 +161,10 @@ def _locked_out(request: HttpRequest, form: CodeForm) -> HttpResponse:
 
 
 @password_only
-def verify(request: HttpRequest) -> HttpResponse:
+def verify(request: SignedInRequest) -> HttpResponse:
     """Second step of signing in: a code from the authenticator app or a backup code."""
     next_url = _next_url(request)
-    if request.user.is_verified():  # type: ignore[attr-defined]
+    if request.user.is_verified():
         return redirect(next_url)
     if not user_has_device(request.user):
         return redirect(_with_next("accounts:enrol", next_url))
@@ -195,7 +195,7 @@ def verify(request: HttpRequest) -> HttpResponse:
 
 
 @verified()
-def backup_code_used(request: HttpRequest) -> HttpResponse:
+def backup_code_used(request: SignedInRequest) -> HttpResponse:
     device = BackupCodeDevice.objects.filter(user=request.user).first()
     remaining = device.remaining() if device else 0
     return render(request, "accounts/backup_code_used.html", {"remaining": remaining, "next": _next_url(request)})
@@ -206,7 +206,7 @@ def _qr_svg(device: TOTPDevice, email: str) -> tuple[str, str]:
     secret = base64.b32encode(device.secret()).decode().rstrip("=")
     issuer = settings.SITE_NAME
     uri = f"otpauth://totp/{quote(issuer)}:{quote(email)}?" + urlencode(
-        {"secret": secret, "issuer": issuer, "digits": device.DIGITS, "period": device.STEP}
+        {"secret": secret, "issuer": issuer, "digits": str(device.DIGITS), "period": str(device.STEP)}
     )
     svg = segno.make(uri, error="m").svg_inline(scale=5, svgclass="app-qr", title="QR code for your authenticator app")
     spaced = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
@@ -214,10 +214,10 @@ def _qr_svg(device: TOTPDevice, email: str) -> tuple[str, str]:
 
 
 @password_only
-def enrol(request: HttpRequest) -> HttpResponse:
+def enrol(request: SignedInRequest) -> HttpResponse:
     """Set up an authenticator app: forced on first sign-in, before anything else."""
     next_url = _next_url(request)
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     if user_has_device(user):
         # Someone holding only the password must never be able to add their own device.
         return redirect(_with_next("accounts:verify", next_url))
@@ -255,7 +255,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
 
 
 @verified()
-def sudo(request: HttpRequest) -> HttpResponse:
+def sudo(request: SignedInRequest) -> HttpResponse:
     """Ask for a fresh code before a dangerous action."""
     next_url = _next_url(request)
     form = CodeForm(posted(request))
@@ -273,7 +273,7 @@ def sudo(request: HttpRequest) -> HttpResponse:
 
 @password_only
 @require_POST
-def sign_out(request: HttpRequest) -> HttpResponse:
+def sign_out(request: SignedInRequest) -> HttpResponse:
     user = request.user
     events.emit("auth.logout", outcome=events.ALLOWED, request=request, actor=user, target=user)
     auth_logout(request)
@@ -336,7 +336,7 @@ def password_reset_confirm(request: HttpRequest, uidb64: str, token: str) -> Htt
 
 
 @verified()
-def account(request: HttpRequest) -> HttpResponse:
+def account(request: SignedInRequest) -> HttpResponse:
     """The user's own security page: password, second factors, sessions."""
     backup = BackupCodeDevice.objects.filter(user=request.user).first()
     totp = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
@@ -348,8 +348,8 @@ def account(request: HttpRequest) -> HttpResponse:
 
 
 @verified()
-def change_password(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def change_password(request: SignedInRequest) -> HttpResponse:
+    user: User = request.user
     form = ChangePasswordForm(user, posted(request))
     if request.method == "POST" and form.is_valid():
         services.set_password(
@@ -368,17 +368,17 @@ def change_password(request: HttpRequest) -> HttpResponse:
 
 @verified()
 @sudo_required
-def new_backup_codes(request: HttpRequest) -> HttpResponse:
+def new_backup_codes(request: SignedInRequest) -> HttpResponse:
     if request.method == "POST":
-        codes = services.regenerate_backup_codes(actor=request.user, request=request)  # type: ignore[arg-type]
+        codes = services.regenerate_backup_codes(actor=request.user, request=request)
         return render(request, "accounts/backup_codes.html", {"codes": codes, "next": reverse("accounts:account")})
     return render(request, "accounts/new_backup_codes.html")
 
 
 @verified()
 @require_POST
-def sign_out_everywhere(request: HttpRequest) -> HttpResponse:
-    services.sign_out_everywhere(actor=request.user, request=request)  # type: ignore[arg-type]
+def sign_out_everywhere(request: SignedInRequest) -> HttpResponse:
+    services.sign_out_everywhere(actor=request.user, request=request)
     auth_logout(request)
     return redirect(f"{reverse('accounts:sign_in')}?signed_out=1")
 
