@@ -1,9 +1,14 @@
 """GOV.UK Design System styling for Django forms, shared by every app."""
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django import forms
-from django.http import HttpRequest, QueryDict
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import render
+
+T = TypeVar("T")
 
 _INPUT_CLASSES: dict[type[forms.Widget], str] = {
     forms.Textarea: "govuk-textarea",
@@ -52,3 +57,26 @@ class GovukForm(GovukFormMixin, forms.Form):
 def posted(request: HttpRequest) -> QueryDict | None:
     """The form data of a POST, even an empty one; ``None`` otherwise (an unbound form)."""
     return request.POST if request.method == "POST" else None
+
+
+def submit(form: forms.Form, action: Callable[[dict[str, Any]], T]) -> T | None:
+    """Run ``action`` on a valid bound form's data; put a service's refusal on the form.
+
+    Returns what ``action`` returned, or ``None`` when the form was unbound, invalid, or refused.
+    """
+    if not form.is_bound or not form.is_valid():
+        return None
+    try:
+        return action(form.cleaned_data)
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            form.add_error(None, exc.messages)
+        return None
+
+
+def render_form(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    """Render a page holding ``context["form"]``; 400 when the form shows errors."""
+    return render(request, template, context, status=400 if context["form"].errors else 200)

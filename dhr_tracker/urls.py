@@ -5,6 +5,7 @@ from django.shortcuts import redirect
 from django.urls import include, path
 
 from dhr_tracker import views
+from dhr_tracker.accounts import views as account_views
 
 
 def _admin_sign_in(request: HttpRequest, extra_context: object = None) -> HttpResponse:
@@ -18,7 +19,19 @@ def _admin_sign_in(request: HttpRequest, extra_context: object = None) -> HttpRe
     return redirect("accounts:sign_in")
 
 
+def _admin_password_change(request: HttpRequest, extra_context: object = None) -> HttpResponse:
+    return redirect("accounts:change_password")
+
+
+def _admin_log_out(request: HttpRequest, extra_context: object = None) -> HttpResponse:
+    return account_views.sign_out(request)
+
+
+# The admin's own sign-in, password change and sign-out would skip the second factor and the
+# security events; ours are used instead.
 admin.site.login = _admin_sign_in  # type: ignore[method-assign]
+admin.site.password_change = _admin_password_change  # type: ignore[method-assign,assignment]
+admin.site.logout = _admin_log_out  # type: ignore[method-assign,assignment]
 admin.site.site_header = "DHR tracker administration"
 admin.site.site_title = "DHR tracker administration"
 

@@ -4,7 +4,6 @@ A site administrator manages accounts and organisations, never review content. D
 changes (roles, second factors) need sudo mode.
 """
 
-from django import forms
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -25,18 +24,9 @@ from dhr_tracker.accounts.models import (
     User,
 )
 from dhr_tracker.accounts.rules import SignedInRequest, sudo_required, verified
-from dhr_tracker.forms import posted
+from dhr_tracker.forms import posted, render_form, submit
 
 USERS_PER_PAGE = 50
-
-
-def _form_errors_to(form: forms.Form, exc: ValidationError) -> None:
-    """Show a service's validation error on the form it came from."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @verified(can_manage_users)
@@ -58,14 +48,10 @@ def user_list(request: SignedInRequest) -> HttpResponse:
 @verified(can_manage_users)
 def user_new(request: SignedInRequest) -> HttpResponse:
     form = NewUserForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            user = services.create_user(actor=request.user, request=request, **form.cleaned_data)
-        except ValidationError as exc:
-            _form_errors_to(form, exc)
-        else:
-            return redirect("accounts:manage_user", user_id=user.pk)
-    return render(request, "accounts/manage/user_new.html", {"form": form}, status=400 if form.errors else 200)
+    user = submit(form, lambda data: services.create_user(actor=request.user, request=request, **data))
+    if user is not None:
+        return redirect("accounts:manage_user", user_id=user.pk)
+    return render_form(request, "accounts/manage/user_new.html", {"form": form})
 
 
 @verified(can_manage_users)
@@ -92,16 +78,9 @@ def user_detail(request: SignedInRequest, user_id: int) -> HttpResponse:
 def grant_role(request: SignedInRequest, user_id: int) -> HttpResponse:
     person = access_user(request.user, user_id, for_write=True)
     form = GrantRoleForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.grant_partnership_role(person, actor=request.user, request=request, **form.cleaned_data)
-        except ValidationError as exc:
-            _form_errors_to(form, exc)
-        else:
-            return redirect("accounts:manage_user", user_id=person.pk)
-    return render(
-        request, "accounts/manage/grant_role.html", {"person": person, "form": form}, status=400 if form.errors else 200
-    )
+    if submit(form, lambda data: services.grant_partnership_role(person, actor=request.user, request=request, **data)):
+        return redirect("accounts:manage_user", user_id=person.pk)
+    return render_form(request, "accounts/manage/grant_role.html", {"person": person, "form": form})
 
 
 @verified(can_manage_users)
@@ -119,19 +98,9 @@ def revoke_role(request: SignedInRequest, role_id: int) -> HttpResponse:
 def add_membership(request: SignedInRequest, user_id: int) -> HttpResponse:
     person = access_user(request.user, user_id, for_write=True)
     form = MembershipForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.add_agency_membership(person, actor=request.user, request=request, **form.cleaned_data)
-        except ValidationError as exc:
-            _form_errors_to(form, exc)
-        else:
-            return redirect("accounts:manage_user", user_id=person.pk)
-    return render(
-        request,
-        "accounts/manage/add_membership.html",
-        {"person": person, "form": form},
-        status=400 if form.errors else 200,
-    )
+    if submit(form, lambda data: services.add_agency_membership(person, actor=request.user, request=request, **data)):
+        return redirect("accounts:manage_user", user_id=person.pk)
+    return render_form(request, "accounts/manage/add_membership.html", {"person": person, "form": form})
 
 
 @verified(can_manage_users)

@@ -11,25 +11,35 @@ from dhr_tracker.forms import GovukForm
 CODE_ATTRS = {"autocomplete": "one-time-code", "spellcheck": "false", "autocapitalize": "none"}
 
 
+class EmailAddressField(forms.EmailField):
+    """An e-mail address, compared lower-case, with GOV.UK error wording."""
+
+    def __init__(
+        self, *, required_message: str = "Enter your e-mail address", autocomplete: str = "username", **kwargs: Any
+    ) -> None:
+        super().__init__(
+            label="E-mail address",
+            max_length=254,
+            error_messages={
+                "required": required_message,
+                "invalid": "Enter an e-mail address in the correct format, like name@example.gov.uk",
+            },
+            widget=forms.EmailInput(attrs={"autocomplete": autocomplete, "spellcheck": "false"}),
+            **kwargs,
+        )
+
+    def clean(self, value: Any) -> str:
+        return normalise_email(super().clean(value))
+
+
 class SignInForm(GovukForm):
-    email = forms.EmailField(
-        label="E-mail address",
-        max_length=254,
-        error_messages={
-            "required": "Enter your e-mail address",
-            "invalid": "Enter an e-mail address in the correct format, like name@example.gov.uk",
-        },
-        widget=forms.EmailInput(attrs={"autocomplete": "username", "spellcheck": "false"}),
-    )
+    email = EmailAddressField()
     password = forms.CharField(
         label="Password",
         strip=False,
         error_messages={"required": "Enter your password"},
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
-
-    def clean_email(self) -> str:
-        return normalise_email(self.cleaned_data["email"])
 
 
 class CodeForm(GovukForm):
@@ -59,18 +69,7 @@ class EnrolForm(GovukForm):
 
 
 class PasswordResetRequestForm(GovukForm):
-    email = forms.EmailField(
-        label="E-mail address",
-        max_length=254,
-        error_messages={
-            "required": "Enter your e-mail address",
-            "invalid": "Enter an e-mail address in the correct format, like name@example.gov.uk",
-        },
-        widget=forms.EmailInput(attrs={"autocomplete": "username", "spellcheck": "false"}),
-    )
-
-    def clean_email(self) -> str:
-        return normalise_email(self.cleaned_data["email"])
+    email = EmailAddressField()
 
 
 class NewPasswordForm(GovukForm):
@@ -125,18 +124,11 @@ class NewUserForm(GovukForm):
     full_name = forms.CharField(
         label="Full name", max_length=200, error_messages={"required": "Enter the person's full name"}
     )
-    email = forms.EmailField(
-        label="E-mail address",
-        max_length=254,
+    email = EmailAddressField(
+        required_message="Enter the person's e-mail address",
+        autocomplete="off",
         help_text="We will send a link to this address so they can choose a password.",
-        error_messages={
-            "required": "Enter the person's e-mail address",
-            "invalid": "Enter an e-mail address in the correct format, like name@example.gov.uk",
-        },
     )
-
-    def clean_email(self) -> str:
-        return normalise_email(self.cleaned_data["email"])
 
 
 class GrantRoleForm(GovukForm):

@@ -41,12 +41,17 @@ def _require_manager(actor: Any) -> None:
 
 
 def start_totp_enrolment(*, actor: User) -> TOTPDevice:
-    """Create (or reuse) the user's unconfirmed authenticator with a fresh secret."""
+    """Return the user's pending authenticator, creating it with a fresh secret if none.
+
+    Reusing the pending one means reloading the set-up page keeps the QR code already scanned.
+    Nothing is announced: an unconfirmed device cannot be used to sign in.
+    """
     with transaction.atomic():
-        TOTPDevice.objects.filter(user=actor, confirmed=False).delete()
-        device = TOTPDevice(user=actor, name=TOTP_DEVICE_NAME, confirmed=False)
-        device.set_secret(new_totp_secret())
-        device.save()
+        device = TOTPDevice.objects.select_for_update().filter(user=actor, confirmed=False).first()
+        if device is None:
+            device = TOTPDevice(user=actor, name=TOTP_DEVICE_NAME, confirmed=False)
+            device.set_secret(new_totp_secret())
+            device.save()
     return device
 
 

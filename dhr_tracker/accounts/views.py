@@ -221,7 +221,7 @@ def enrol(request: SignedInRequest) -> HttpResponse:
     if user_has_device(user):
         # Someone holding only the password must never be able to add their own device.
         return redirect(_with_next("accounts:verify", next_url))
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first() or services.start_totp_enrolment(actor=user)
+    device = services.start_totp_enrolment(actor=user)
     form = EnrolForm(posted(request))
     status = 200
     if request.method == "POST":

@@ -138,6 +138,14 @@ def test_django_admin_is_only_for_site_admins(personas: Any, verified_client: An
     assert refused.status_code == 403
 
 
+def test_admin_password_change_and_sign_out_use_ours(personas: Any, verified_client: Any, security_events: Any) -> None:
+    client = verified_client(personas.site_admin)
+    assert client.get("/admin/password_change/")["Location"] == "/account/password/"
+    assert client.post("/admin/logout/")["Location"] == "/sign-in/?signed_out=1"
+    assert "auth.logout" in security_events.actions()
+    assert client.get("/admin/").status_code == 302
+
+
 def test_dashboard_shows_what_each_role_allows(personas: Any, verified_client: Any) -> None:
     chair = verified_client(personas.csp_chair).get("/").text
     assert "Decide whether to commission reviews" in chair
