@@ -54,6 +54,18 @@ if not _field_keys:
 # Newest first: the first key encrypts, all of them decrypt. See dhr_tracker/fieldcrypto.py.
 FIELD_ENCRYPTION_KEYS = _field_keys
 
+# The Ed25519 key that signs audit checkpoints (base64url of the 32-byte private seed).
+_audit_key = env_secret("AUDIT_SIGNING_KEY")
+if _audit_key is None:
+    if PRODUCTION:
+        raise ImproperlyConfigured("AUDIT_SIGNING_KEY (or AUDIT_SIGNING_KEY_FILE) must be set when DHR_ENV=production")
+    _audit_key = generated_secret(VAR_DIR / "keys" / "audit-signing.key", nbytes=32, purpose="audit signing key")
+AUDIT_SIGNING_KEY = _audit_key
+# Public keys (base64url) of earlier signing keys, so their checkpoints still verify.
+AUDIT_RETIRED_PUBLIC_KEYS = env_list("AUDIT_RETIRED_PUBLIC_KEYS")
+AUDIT_INTEGRATION = "dhr_tracker.accounts.audit_integration"
+AUDIT_CHECKPOINT_SECONDS = env_int("AUDIT_CHECKPOINT_SECONDS", default=300, minimum=10)
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost"])
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DHR_ENV=production")
@@ -71,6 +83,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.forms",
     "django_otp",
+    "auditlog",
+    "audit",
     "dhr_tracker.accounts",
 ]
 
@@ -83,6 +97,8 @@ MIDDLEWARE = [
     "dhr_tracker.accounts.middleware.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "audit.middleware.AuditMiddleware",
+    "auditlog.middleware.AuditlogMiddleware",
     "dhr_tracker.accounts.middleware.SessionExpiryMiddleware",
     "dhr_tracker.accounts.middleware.RequireSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -122,6 +138,9 @@ elif PRODUCTION:
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {"default": dj_database_url.parse(f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Take the write lock when a transaction begins, so audit writers queue instead of failing.
+    DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -241,6 +260,9 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_BACKEND = None
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE = {
+    "audit-checkpoint": {"task": "audit.tasks.publish_checkpoint", "schedule": AUDIT_CHECKPOINT_SECONDS},
+}
 
 _email_host = env_str("EMAIL_HOST")
 if _email_host:

@@ -44,5 +44,6 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
     path("", include("dhr_tracker.accounts.urls")),
+    path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),
 ]

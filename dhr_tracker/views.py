@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from dhr_tracker.accounts.access import can_manage_users, partnership_roles
+from dhr_tracker.accounts.audit_integration import is_auditor
 from dhr_tracker.accounts.models import AgencyMembership
 from dhr_tracker.accounts.rules import SignedInRequest, public, verified
 
@@ -20,6 +21,7 @@ def home(request: SignedInRequest) -> HttpResponse:
             "roles": partnership_roles(request.user),
             "memberships": memberships,
             "can_manage_users": can_manage_users(request.user),
+            "is_auditor": is_auditor(request.user),
         },
     )
 

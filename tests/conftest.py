@@ -7,15 +7,14 @@ personas (independent chair, panel member) join when reviews exist.
 """
 
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import pytest
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 
-from dhr_tracker.accounts import events
+from audit.models import AuditEvent
 from dhr_tracker.accounts.models import Partnership, PartnershipRoleKind, TOTPDevice, User, new_totp_secret
 from dhr_tracker.accounts.rules import SUDO_SESSION_KEY
 from tests.factories import (
@@ -110,25 +109,23 @@ def password_only_client() -> Callable[[User], Client]:
 
 @dataclass
 class EventLog:
-    events: list[dict[str, Any]] = field(default_factory=list)
+    """The audit events recorded since the test began."""
+
+    since: int
+
+    def rows(self) -> list[AuditEvent]:
+        return list(AuditEvent.objects.filter(seq__gt=self.since).order_by("seq"))
 
     def actions(self) -> list[str]:
-        return [event["action"] for event in self.events]
+        return [event.action for event in self.rows()]
 
-    def find(self, action: str) -> dict[str, Any]:
-        matches = [event for event in self.events if event["action"] == action]
+    def find(self, action: str) -> AuditEvent:
+        matches = [event for event in self.rows() if event.action == action]
         assert matches, f"no {action} event among {self.actions()}"
         return matches[-1]
 
 
 @pytest.fixture
-def security_events() -> Iterator[EventLog]:
-    """Collect every security event announced during the test."""
-    log = EventLog()
-
-    def receive(sender: object, **kwargs: Any) -> None:
-        log.events.append(kwargs)
-
-    events.security_event.connect(receive, weak=False)
-    yield log
-    events.security_event.disconnect(receive)
+def security_events(db: None) -> EventLog:
+    """Read the audit trail as it grows during the test."""
+    return EventLog(since=AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0)

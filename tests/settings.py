@@ -9,6 +9,9 @@ os.environ.setdefault("DHR_ENV", "embedded")
 
 from dhr_tracker.settings import *  # noqa: F403
 
+# Tests only: a flush that lifts the audit triggers for the reset between transactional tests.
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.dbreset"]  # noqa: F405
+
 # Hashing strength is not what these tests measure; MD5 keeps each sign-in fast.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -76,6 +76,10 @@ class User(AbstractBaseUser):
         self.email = normalise_email(self.email)
 
     @property
+    def audit_label(self) -> str:
+        return self.email
+
+    @property
     def is_staff(self) -> bool:
         """Let Django's admin in only site administrators."""
         return self.is_site_admin
@@ -127,6 +131,10 @@ class Partnership(models.Model):
         ordering = ("name",)
 
     def __str__(self) -> str:
+        return self.name
+
+    @property
+    def audit_label(self) -> str:
         return self.name
 
 

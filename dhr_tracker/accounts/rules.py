@@ -22,7 +22,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from dhr_tracker.accounts import events
 from dhr_tracker.accounts.models import User
 
 PUBLIC = "public"
@@ -58,15 +57,8 @@ def verified(predicate: Callable[[Any], bool] | None = None) -> Callable[[View],
     def decorate(view: View) -> View:
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            # The refusal is recorded by audit.middleware.AuditMiddleware.
             if predicate is not None and not predicate(request.user):
-                events.emit(
-                    "access.denied",
-                    outcome=events.DENIED,
-                    request=request,
-                    actor=request.user,
-                    path=request.path,
-                    rule=predicate.__name__,
-                )
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 

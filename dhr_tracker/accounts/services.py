@@ -170,8 +170,8 @@ def grant_partnership_role(
             request=request,
             actor=actor,
             target=user,
-            role=role,
             partnership_id=partnership.pk,
+            role=role,
         )
     return grant
 
@@ -191,8 +191,8 @@ def revoke_partnership_role(grant: PartnershipRole, *, actor: User, request: Htt
             request=request,
             actor=actor,
             target=grant.user,
-            role=grant.role,
             partnership_id=grant.partnership_id,
+            role=grant.role,
         )
 
 

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp import user_has_device
 
+from audit.requestinfo import client_ip
 from dhr_tracker.accounts import events, lockout, services
 from dhr_tracker.accounts.forms import (
     ChangePasswordForm,
@@ -31,7 +32,6 @@ from dhr_tracker.accounts.forms import (
     SignInForm,
 )
 from dhr_tracker.accounts.models import BackupCodeDevice, TOTPDevice, User
-from dhr_tracker.accounts.requestinfo import client_ip
 from dhr_tracker.accounts.rules import SignedInRequest, mark_sudo, password_only, public, sudo_required, verified
 from dhr_tracker.accounts.tasks import send_password_email
 from dhr_tracker.forms import posted

@@ -32,7 +32,7 @@ def test_account_locks_after_five_wrong_passwords(personas: Any, security_events
     response = sign_in(Client(), personas.csp_chair.email, REMOTE_ADDR="198.51.100.9")
     assert response.status_code == 429
     assert LOCKED in response.text
-    assert security_events.find("auth.login_locked")["outcome"] == "denied"
+    assert security_events.find("auth.login_locked").outcome == "denied"
 
 
 def test_four_wrong_passwords_do_not_lock(personas: Any) -> None:
@@ -102,7 +102,7 @@ def test_site_admin_unlocks_an_account(personas: Any, verified_client: Any, secu
     assert "Locked" in listing.text
     response = admin.post(f"/manage/users/{personas.csp_chair.pk}/unlock/")
     assert response.status_code == 302
-    assert security_events.find("auth.unlocked")["target"] == personas.csp_chair
+    assert security_events.find("auth.unlocked").target_id == str(personas.csp_chair.pk)
     assert sign_in(Client(), personas.csp_chair.email).status_code == 302
 
 

@@ -1,4 +1,4 @@
-"""Facts about the client of a request, as far as they can be trusted."""
+"""Facts about the client of a request, as far as they can be trusted. Used by the trail and by sign-in."""
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -12,10 +12,10 @@ def client_ip(request: HttpRequest) -> str:
     X-Forwarded-For is set by the client as much as by proxies, so only the entries added by
     our own ``TRUSTED_PROXY_COUNT`` proxies (the rightmost ones) are believed.
     """
-    proxies = settings.TRUSTED_PROXY_COUNT
+    proxies = int(getattr(settings, "TRUSTED_PROXY_COUNT", 0))
     if proxies:
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-        forwarded = [part for part in forwarded if part]
+        header = str(request.META.get("HTTP_X_FORWARDED_FOR", ""))
+        forwarded = [part.strip() for part in header.split(",") if part.strip()]
         if len(forwarded) >= proxies:
             return forwarded[-proxies]
     return str(request.META.get("REMOTE_ADDR", ""))

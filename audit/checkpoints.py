@@ -1,0 +1,53 @@
+"""Publishing signed checkpoints (tree heads) over the audit chain."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from audit import chain, keys, signing
+from audit.merkle import Frontier
+from audit.models import AuditEvent, Checkpoint
+from audit.reading import links
+from audit.trail import lock_chain
+
+
+class CheckpointRefused(RuntimeError):
+    """The events since the last checkpoint do not verify, so they are not signed."""
+
+
+def resume_frontier(checkpoint: Checkpoint | None) -> Frontier:
+    if checkpoint is None:
+        return Frontier()
+    return Frontier.from_hashes(checkpoint.tree_size, [bytes.fromhex(h) for h in checkpoint.frontier])
+
+
+def publish_checkpoint() -> Checkpoint | None:
+    """Sign a tree head over every event so far; ``None`` if nothing is new since the last.
+
+    The events since the last checkpoint are verified first: signing a chain that has already
+    been tampered with would lend it credibility.
+    """
+    with transaction.atomic():
+        lock_chain()
+        previous = Checkpoint.objects.order_by("-tree_size").first()
+        start = previous.tree_size if previous else 0
+        if not AuditEvent.objects.filter(seq__gt=start).exists():
+            return None
+        frontier = resume_frontier(previous)
+        head = bytes(previous.chain_head) if previous else chain.GENESIS
+        for item in chain.walk(links(start + 1), start_seq=start + 1, start_hash=head):
+            if isinstance(item, chain.Problem):
+                raise CheckpointRefused(str(item))
+            frontier.append(item.hash)
+            head = item.hash
+        now = timezone.now()
+        root = frontier.root()
+        message = signing.checkpoint_message(frontier.size, root, head, chain.format_time(now))
+        return Checkpoint.objects.create(
+            tree_size=frontier.size,
+            root_hash=root,
+            chain_head=head,
+            frontier=[h.hex() for h in frontier.hashes],
+            time=now,
+            key_id=signing.key_id(keys.current_public_key()),
+            signature=signing.sign(keys.signing_key(), message),
+        )

@@ -1,0 +1,154 @@
+"""Verifying the stored trail: the chain, every checkpoint's tree head and signature, and the
+django-auditlog entries bound into it. Reports the first thing wrong, by sequence number.
+"""
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from auditlog.models import LogEntry
+from django.utils import timezone
+
+from audit import chain, keys, signing
+from audit.bindings import entry_digest
+from audit.checkpoints import resume_frontier
+from audit.merkle import Frontier, MerkleError
+from audit.models import AuditEvent, Checkpoint, VerificationRun
+from audit.reading import COLUMNS, link_of, stored_rows
+
+FORGED_SIGNATURE = "forged signature"
+TREE_HEAD_MISMATCH = "tree head mismatch"
+TAIL_TRUNCATED = "tail truncated behind a checkpoint"
+HISTORY_ALTERED = "history entry altered"
+HISTORY_MISSING = "history entry missing"
+RESUME_FAILED = "cannot resume from checkpoint"
+COL_ACTION = COLUMNS.index("action")
+
+
+@dataclass(frozen=True)
+class Result:
+    ok: bool
+    events_checked: int
+    verified_tree_size: int
+    problem: chain.Problem | None
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        return self.events_checked / self.seconds if self.seconds else 0.0
+
+
+def check_signatures(checkpoints: list[Checkpoint]) -> chain.Problem | None:
+    """Check every checkpoint's signature under the key it names."""
+    known = keys.public_keys()
+    for checkpoint in checkpoints:
+        message = signing.checkpoint_message(
+            checkpoint.tree_size,
+            bytes(checkpoint.root_hash),
+            bytes(checkpoint.chain_head),
+            chain.format_time(checkpoint.time),
+        )
+        public = known.get(checkpoint.key_id)
+        try:
+            if public is None:
+                raise signing.SignatureInvalid(f"unknown key {checkpoint.key_id}")
+            signing.verify(public, message, bytes(checkpoint.signature))
+        except signing.SignatureInvalid as exc:
+            return chain.Problem(checkpoint.tree_size, FORGED_SIGNATURE, f"checkpoint at {checkpoint.tree_size}: {exc}")
+    return None
+
+
+def _history_problems(bound: dict[int, tuple[int, str]]) -> Iterator[chain.Problem]:
+    """Compare each bound django-auditlog entry (seq -> (entry id, digest)) with what is stored."""
+    entries = LogEntry.objects.in_bulk([entry_id for entry_id, _ in bound.values()])
+    for seq, (entry_id, digest) in sorted(bound.items()):
+        entry = entries.get(entry_id)
+        if entry is None:
+            yield chain.Problem(seq, HISTORY_MISSING, f"field history entry {entry_id} has been removed")
+        elif entry_digest(entry) != digest:
+            yield chain.Problem(seq, HISTORY_ALTERED, f"field history entry {entry_id} has been changed")
+
+
+def _starting_point(checkpoints: list[Checkpoint], incremental: bool) -> tuple[int, bytes, Frontier] | chain.Problem:
+    """Where to start: the beginning, or the last checkpoint a successful run reached."""
+    if not incremental:
+        return 1, chain.GENESIS, Frontier()
+    last_ok = VerificationRun.objects.filter(ok=True, verified_tree_size__gt=0).order_by("-started_at").first()
+    resume = next((c for c in checkpoints if last_ok and c.tree_size == last_ok.verified_tree_size), None)
+    if resume is None:
+        return 1, chain.GENESIS, Frontier()
+    try:
+        frontier = resume_frontier(resume)
+    except MerkleError as exc:
+        return chain.Problem(resume.tree_size, RESUME_FAILED, str(exc))
+    stored_head = AuditEvent.objects.filter(seq=resume.tree_size).values_list("hash", flat=True).first()
+    if (
+        frontier.root() != bytes(resume.root_hash)
+        or stored_head is None
+        or bytes(stored_head) != bytes(resume.chain_head)
+    ):
+        return chain.Problem(resume.tree_size, RESUME_FAILED, "the checkpoint no longer matches the stored events")
+    return resume.tree_size + 1, bytes(resume.chain_head), frontier
+
+
+def verify(*, incremental: bool = False, save: bool = True) -> Result:
+    """Verify the trail and, if ``save``, record the run for the auditors' home page."""
+    started, clock = timezone.now(), time.perf_counter()
+    checkpoints = list(Checkpoint.objects.order_by("tree_size"))
+    problem = check_signatures(checkpoints)
+    checked, verified_size = 0, 0
+    start = _starting_point(checkpoints, incremental) if problem is None else problem
+    if isinstance(start, chain.Problem):
+        problem = start
+    else:
+        seq, running, frontier = start
+        pending = [c for c in checkpoints if c.tree_size >= seq]
+        bound: dict[int, tuple[int, str]] = {}
+
+        def rows_as_links() -> Iterator[chain.Link]:
+            for row in stored_rows(seq):
+                details = row[-1]
+                if row[COL_ACTION].startswith("model.") and isinstance(details, dict) and "log_entry" in details:
+                    bound[row[0]] = (details["log_entry"], details.get("digest", ""))
+                yield link_of(row)
+
+        for item in chain.walk(rows_as_links(), start_seq=seq, start_hash=running):
+            if isinstance(item, chain.Problem):
+                problem = item
+                break
+            checked += 1
+            frontier.append(item.hash)
+            while pending and pending[0].tree_size == frontier.size:
+                checkpoint = pending.pop(0)
+                if frontier.root() != bytes(checkpoint.root_hash) or item.hash != bytes(checkpoint.chain_head):
+                    problem = chain.Problem(
+                        checkpoint.tree_size, TREE_HEAD_MISMATCH, "the events do not match the signed tree head"
+                    )
+                    break
+                verified_size = checkpoint.tree_size
+            if problem is not None:
+                break
+        if problem is None and pending:
+            problem = chain.Problem(
+                frontier.size + 1,
+                TAIL_TRUNCATED,
+                f"a checkpoint covers {pending[-1].tree_size} events but only {frontier.size} are stored",
+            )
+        history = next(_history_problems(bound), None)
+        if history is not None and (problem is None or history.seq < problem.seq):
+            problem = history
+        if incremental and problem is None and verified_size == 0:
+            verified_size = seq - 1
+    result = Result(problem is None, checked, verified_size, problem, time.perf_counter() - clock)
+    if save:
+        VerificationRun.objects.create(
+            started_at=started,
+            finished_at=timezone.now(),
+            mode="incremental" if incremental else "full",
+            ok=result.ok,
+            events_checked=checked,
+            verified_tree_size=verified_size,
+            first_bad_seq=problem.seq if problem else None,
+            problem=str(problem) if problem else "",
+        )
+    return result

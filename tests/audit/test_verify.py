@@ -1,0 +1,185 @@
+"""verify_audit catches each kind of tampering, and says where and what."""
+
+import threading
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection, connections
+
+from audit import chain, verification
+from audit.checkpoints import CheckpointRefused, publish_checkpoint
+from audit.models import AuditEvent, Outcome, VerificationRun
+from audit.trail import record
+from tests.audit.conftest import tamper
+
+pytestmark = pytest.mark.django_db
+
+
+def problem_after(sql: str, params: list[Any] | None = None) -> chain.Problem:
+    tamper(sql, params)
+    result = verification.verify()
+    assert not result.ok
+    assert result.problem is not None
+    return result.problem
+
+
+def test_an_untouched_trail_verifies(make_events: Any) -> None:
+    make_events(10)
+    publish_checkpoint()
+    make_events(3)
+    result = verification.verify()
+    assert result.ok
+    assert result.events_checked == 13
+    assert result.verified_tree_size == 10
+    run = VerificationRun.objects.get()
+    assert run.ok
+    assert run.events_checked == 13
+
+
+def test_an_untouched_trail_with_field_history_verifies(personas: Any, make_events: Any) -> None:
+    """The digest of each field-history entry must survive the database round trip."""
+    personas.partnership.local_authority = "Renamed Council"
+    personas.partnership.save()
+    personas.partnership.agencies.add(*personas.partnership.agencies.model.objects.all())
+    make_events(2)
+    publish_checkpoint()
+    result = verification.verify()
+    assert result.problem is None
+    assert AuditEvent.objects.filter(action__startswith="model.").count() >= 10
+
+
+def test_altered_field_is_named(make_events: Any) -> None:
+    make_events(6)
+    problem = problem_after("UPDATE audit_auditevent SET actor_email = 'someone-else@x.example' WHERE seq = 3")
+    assert (problem.seq, problem.kind) == (3, chain.FIELD_ALTERED)
+
+
+def test_deleted_event_is_named(make_events: Any) -> None:
+    make_events(6)
+    problem = problem_after("DELETE FROM audit_auditevent WHERE seq = 3")
+    assert (problem.seq, problem.kind) == (3, chain.EVENT_MISSING)
+
+
+def test_deleted_and_renumbered_event_is_named(make_events: Any) -> None:
+    make_events(6)
+    tamper("DELETE FROM audit_auditevent WHERE seq = 3")
+    for seq in (4, 5, 6):
+        tamper("UPDATE audit_auditevent SET seq = %s WHERE seq = %s", [seq - 1, seq])
+    result = verification.verify()
+    assert result.problem is not None
+    assert (result.problem.seq, result.problem.kind) == (3, chain.EVENT_MISSING)
+
+
+def test_swapped_events_are_named(make_events: Any) -> None:
+    make_events(6)
+    tamper("UPDATE audit_auditevent SET seq = -1 WHERE seq = 3")
+    tamper("UPDATE audit_auditevent SET seq = 3 WHERE seq = 4")
+    problem = problem_after("UPDATE audit_auditevent SET seq = 4 WHERE seq = -1")
+    assert (problem.seq, problem.kind) == (3, chain.EVENTS_REORDERED)
+
+
+def test_tail_dropped_behind_a_checkpoint_is_named(make_events: Any) -> None:
+    make_events(6)
+    publish_checkpoint()
+    problem = problem_after("DELETE FROM audit_auditevent WHERE seq > 4")
+    assert (problem.seq, problem.kind) == (5, verification.TAIL_TRUNCATED)
+
+
+def test_replaced_checkpoint_signature_is_named(make_events: Any) -> None:
+    make_events(4)
+    publish_checkpoint()
+    problem = problem_after("UPDATE audit_checkpoint SET signature = %s", [bytes(64)])
+    assert (problem.seq, problem.kind) == (4, verification.FORGED_SIGNATURE)
+
+
+def test_rewriting_the_whole_chain_is_caught_by_the_signed_checkpoint(make_events: Any) -> None:
+    """The attack a plain hash chain cannot see: alter an event and recompute every hash after it."""
+    make_events(5)
+    publish_checkpoint()
+    tamper("UPDATE audit_auditevent SET action = 'nothing.to.see' WHERE seq = 2")
+    running = bytes(AuditEvent.objects.get(seq=1).hash)
+    for event in AuditEvent.objects.filter(seq__gte=2).order_by("seq"):
+        new_hash = chain.entry_hash(running, event.seq, chain.canonical(event.chain_fields()))
+        tamper("UPDATE audit_auditevent SET prev_hash = %s, hash = %s WHERE seq = %s", [running, new_hash, event.seq])
+        running = new_hash
+    result = verification.verify()
+    assert result.problem is not None
+    assert (result.problem.seq, result.problem.kind) == (5, verification.TREE_HEAD_MISMATCH)
+
+
+def test_altered_field_history_is_named(personas: Any) -> None:
+    personas.partnership.local_authority = "Renamed Council"
+    personas.partnership.save()
+    bound = AuditEvent.objects.filter(action="model.changed").latest("seq")
+    problem = problem_after("UPDATE auditlog_logentry SET object_repr = 'Something else'")
+    assert problem.kind == verification.HISTORY_ALTERED
+    assert problem.seq <= bound.seq
+    tamper("DELETE FROM auditlog_logentry")
+    missing = verification.verify().problem
+    assert missing is not None
+    assert missing.kind == verification.HISTORY_MISSING
+
+
+def test_checkpoint_refuses_to_sign_a_tampered_chain(make_events: Any) -> None:
+    make_events(3)
+    tamper("UPDATE audit_auditevent SET action = 'x' WHERE seq = 2")
+    with pytest.raises(CheckpointRefused, match="event 2"):
+        publish_checkpoint()
+
+
+def test_checkpoint_is_idempotent(make_events: Any) -> None:
+    make_events(2)
+    assert publish_checkpoint() is not None
+    assert publish_checkpoint() is None
+
+
+def test_command_exits_non_zero_naming_the_first_bad_event(make_events: Any) -> None:
+    make_events(5)
+    tamper("UPDATE audit_auditevent SET outcome = 'denied' WHERE seq = 4")
+    with pytest.raises(CommandError, match=r"event 4: field altered"):
+        call_command("verify_audit")
+    assert not VerificationRun.objects.latest("started_at").ok
+
+
+def test_incremental_mode_checks_only_what_came_after_the_last_verified_checkpoint(
+    make_events: Any, capsys: Any
+) -> None:
+    make_events(5)
+    publish_checkpoint()
+    call_command("verify_audit")
+    make_events(3)
+    call_command("verify_audit", "--incremental")
+    assert "3 events" in capsys.readouterr().out
+    tamper("UPDATE audit_auditevent SET action = 'x' WHERE seq = 7")
+    with pytest.raises(CommandError, match="event 7: field altered"):
+        call_command("verify_audit", "--incremental")
+
+
+def test_incremental_mode_notices_the_checkpoint_itself_no_longer_matches(make_events: Any) -> None:
+    make_events(5)
+    publish_checkpoint()
+    call_command("verify_audit")
+    tamper("UPDATE audit_auditevent SET hash = %s WHERE seq = 5", [bytes(32)])
+    result = verification.verify(incremental=True)
+    assert result.problem is not None
+    assert result.problem.kind == verification.RESUME_FAILED
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers need a server database")
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_never_fork_the_chain() -> None:
+    def write(worker: int) -> None:
+        try:
+            for n in range(50):
+                record("test.concurrent", outcome=Outcome.ALLOWED, details={"worker": worker, "n": n})
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=write, args=(w,)) for w in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert AuditEvent.objects.count() == 200
+    assert verification.verify().ok
