@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dhr_tracker
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test lint format install services chromium clean
+.PHONY: run test lint format install services chromium bench clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,10 @@ format: install
 
 test: install chromium services lint
 	DATABASE_URL="$(DATABASE_URL)" TEST_REDIS_URL="$(TEST_REDIS_URL)" $(VENV)/bin/pytest
+
+# Benchmarks print their figures; they are never part of `make test`.
+bench: install services
+	$(PY) bench/audit_bench.py
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

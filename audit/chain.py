@@ -77,6 +77,11 @@ def check_details(value: Any, path: str = "details") -> None:
     raise ChainError(f"{path} holds a {type(value).__name__}; only str, int, bool, None, list and dict are allowed")
 
 
+def canonical_details(details: Mapping[str, Any]) -> str:
+    """The canonical JSON text of an event's details, as stored and as hashed."""
+    return json.dumps(details, ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False)
+
+
 def canonical(event: Mapping[str, Any]) -> bytes:
     """Return the canonical bytes of ``event`` (a mapping with every name in ``FIELDS``)."""
     return json.dumps(

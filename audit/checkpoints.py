@@ -4,10 +4,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit import chain, keys, signing
+from audit.chaining import chain_pending, lock_chain
 from audit.merkle import Frontier
 from audit.models import AuditEvent, Checkpoint
-from audit.reading import links
-from audit.trail import lock_chain
+from audit.reading import BrokenChain, scan
 
 
 class CheckpointRefused(RuntimeError):
@@ -28,17 +28,19 @@ def publish_checkpoint() -> Checkpoint | None:
     """
     with transaction.atomic():
         lock_chain()
+        chain_pending()
         previous = Checkpoint.objects.order_by("-tree_size").first()
         start = previous.tree_size if previous else 0
         if not AuditEvent.objects.filter(seq__gt=start).exists():
             return None
         frontier = resume_frontier(previous)
         head = bytes(previous.chain_head) if previous else chain.GENESIS
-        for item in chain.walk(links(start + 1), start_seq=start + 1, start_hash=head):
-            if isinstance(item, chain.Problem):
-                raise CheckpointRefused(str(item))
-            frontier.append(item.hash)
-            head = item.hash
+        try:
+            for item in scan(start + 1, head):
+                frontier.append(item.hash)
+                head = item.hash
+        except BrokenChain as exc:
+            raise CheckpointRefused(str(exc.problem)) from exc
         now = timezone.now()
         root = frontier.root()
         message = signing.checkpoint_message(frontier.size, root, head, chain.format_time(now))

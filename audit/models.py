@@ -1,5 +1,6 @@
 """The audit trail's tables. All of them are append-only at the database level (see triggers.py)."""
 
+import json
 from typing import Any
 
 from django.db import models
@@ -13,15 +14,13 @@ class Outcome(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-class AuditEvent(models.Model):
-    """One thing that happened: who, what, to which target, with what outcome, from where.
+class EventFields(models.Model):
+    """What an event says: who, what, to which target, with what outcome, from where.
 
     Actor and target are kept as plain ids with snapshots rather than foreign keys: a row must
     never change, so it cannot follow a user being renamed or removed, and it must outlive them.
-    ``seq`` is the position in the chain; ``hash`` chains to the event before (audit/chain.py).
     """
 
-    seq = models.BigIntegerField(primary_key=True)
     time = models.DateTimeField()
     actor_id = models.BigIntegerField(null=True, blank=True)
     actor_email = models.CharField(max_length=254, blank=True)
@@ -35,7 +34,48 @@ class AuditEvent(models.Model):
     user_agent = models.CharField(max_length=300, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
     partnership_id = models.BigIntegerField(null=True, blank=True)
-    details = models.JSONField(default=dict)
+    # The canonical JSON text (audit.chain.canonical_details), so the database can rebuild the
+    # canonical form byte for byte when it verifies the chain (audit/reading.py).
+    details_json = models.TextField(default="{}")
+
+    class Meta:
+        abstract = True
+
+    @property
+    def details(self) -> dict[str, Any]:
+        loaded: dict[str, Any] = json.loads(self.details_json)
+        return loaded
+
+    def chain_fields(self) -> dict[str, Any]:
+        """The fields the canonical form covers, as stored."""
+        values = {name: getattr(self, name) for name in FIELDS}
+        values["time"] = format_time(self.time)
+        return values
+
+
+class PendingEvent(EventFields):
+    """An event as recorded, in the transaction of the change it describes, before it is chained.
+
+    Writing here needs no lock, so writers never wait for one another; the chainer
+    (audit/chaining.py) appends pending events to the chain in batches moments later. Pending
+    rows are append-only too and are never removed: ``verify_audit`` reports any that were never
+    chained.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+
+    def __str__(self) -> str:
+        return f"pending {self.pk} {self.action}"
+
+
+class AuditEvent(EventFields):
+    """An event in the chain: ``seq`` is its place, ``hash`` chains it to the one before.
+
+    ``source_id`` is the pending event it was chained from.
+    """
+
+    seq = models.BigIntegerField(primary_key=True)
+    source_id = models.BigIntegerField(unique=True)
     prev_hash = models.BinaryField(max_length=32)
     hash = models.BinaryField(max_length=32, unique=True)
 
@@ -54,12 +94,6 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.seq} {self.action} {self.outcome}"
-
-    def chain_fields(self) -> dict[str, Any]:
-        """The fields the canonical form covers, as stored."""
-        values = {name: getattr(self, name) for name in FIELDS}
-        values["time"] = format_time(self.time)
-        return values
 
 
 class Checkpoint(models.Model):

@@ -2,7 +2,14 @@
 
 from celery import shared_task
 
+from audit.chaining import chain_pending as chain
 from audit.checkpoints import publish_checkpoint as publish
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
+def chain_pending(sweep: bool = False) -> int:
+    """Append any pending events to the chain: the safety net behind chaining on commit."""
+    return chain(sweep=sweep)
 
 
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=3)

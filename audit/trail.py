@@ -1,9 +1,9 @@
 """Recording audit events: the one way anything is written to the trail.
 
 ``record`` joins the caller's transaction, so an event exists exactly when the change it
-describes committed, and a failure to record makes the change fail too. Writers are serialised
-(a transaction-scoped advisory lock on PostgreSQL; IMMEDIATE transactions on SQLite) so that
-two events never claim the same predecessor; the unique ``hash`` column is the backstop.
+describes committed, and a failure to record makes the change fail too. It writes a pending
+event and takes no lock; the chainer (audit/chaining.py) appends it to the hash chain as soon as
+the caller commits, or at once when there is no caller's transaction.
 
 Denied and failed attempts must outlive the rollback of the attempt, so they must be recorded
 outside any transaction the caller opened: ``record`` refuses them inside one rather than let
@@ -18,12 +18,11 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from audit import chain
+from audit.chaining import chain_soon
 from audit.integration import hooks
-from audit.models import AuditEvent, Outcome
+from audit.models import AuditEvent, Outcome, PendingEvent
 from audit.requestinfo import client_ip, user_agent
 
-# An arbitrary constant naming the chain's lock among PostgreSQL advisory locks.
-CHAIN_LOCK_KEY = 0x6468725F61756474
 LABEL_MAX = 200
 
 
@@ -34,13 +33,6 @@ class AuditError(RuntimeError):
 def _in_callers_transaction() -> bool:
     """Whether the caller has an open transaction (test-case wrappers do not count)."""
     return any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
-
-
-def lock_chain() -> None:
-    """Serialise writers of the chain until the current transaction ends."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
 
 
 def request_facts(request: HttpRequest | None) -> dict[str, str]:
@@ -65,8 +57,8 @@ def record(
     request: HttpRequest | None = None,
     partnership_id: int | None = None,
     details: dict[str, Any] | None = None,
-) -> AuditEvent:
-    """Append one event to the chain and return it.
+) -> AuditEvent | None:
+    """Record one event; return it as chained, if it could be chained at once.
 
     ``actor`` and ``target`` are model instances (or ``None``); a target that is not at hand may
     be named by ``target_ref=(type, id)`` instead. Its label comes from ``target_label`` or the
@@ -90,18 +82,15 @@ def record(
         "target_label": label[:LABEL_MAX],
         "outcome": str(outcome),
         "partnership_id": partnership_id,
-        "details": details,
         **request_facts(request),
     }
-    with transaction.atomic():
-        lock_chain()
-        last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
-        seq, prev_hash = (last[0] + 1, bytes(last[1])) if last else (1, chain.GENESIS)
-        moment = timezone.now()
-        content = chain.canonical({**fields, "time": chain.format_time(moment)})
-        return AuditEvent.objects.create(
-            seq=seq, time=moment, prev_hash=prev_hash, hash=chain.entry_hash(prev_hash, seq, content), **fields
-        )
+    pending = PendingEvent.objects.create(time=timezone.now(), details_json=chain.canonical_details(details), **fields)
+    if _in_callers_transaction():
+        transaction.on_commit(chain_soon, robust=True)
+        return None
+    if not chain_soon():
+        return None
+    return AuditEvent.objects.filter(source_id=pending.pk).first()
 
 
 def new_request_id() -> str:

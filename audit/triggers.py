@@ -8,7 +8,7 @@ docs/operations.md). A database superuser can still do anything: the hash chain 
 checkpoints are what catch that, and ``verify_audit`` reports it.
 """
 
-TABLES = ("audit_auditevent", "audit_checkpoint", "audit_verificationrun", "auditlog_logentry")
+TABLES = ("audit_auditevent", "audit_pendingevent", "audit_checkpoint", "audit_verificationrun", "auditlog_logentry")
 MESSAGE = "audit records are append-only"
 
 POSTGRES_FUNCTION = f"""

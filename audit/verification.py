@@ -2,19 +2,22 @@
 django-auditlog entries bound into it. Reports the first thing wrong, by sequence number.
 """
 
+import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 from auditlog.models import LogEntry
 from django.utils import timezone
 
 from audit import chain, keys, signing
 from audit.bindings import entry_digest
+from audit.chaining import unchained
 from audit.checkpoints import resume_frontier
 from audit.merkle import Frontier, MerkleError
 from audit.models import AuditEvent, Checkpoint, VerificationRun
-from audit.reading import COLUMNS, link_of, stored_rows
+from audit.reading import BrokenChain, scan
 
 FORGED_SIGNATURE = "forged signature"
 TREE_HEAD_MISMATCH = "tree head mismatch"
@@ -22,7 +25,10 @@ TAIL_TRUNCATED = "tail truncated behind a checkpoint"
 HISTORY_ALTERED = "history entry altered"
 HISTORY_MISSING = "history entry missing"
 RESUME_FAILED = "cannot resume from checkpoint"
-COL_ACTION = COLUMNS.index("action")
+NEVER_CHAINED = "event never chained"
+# A pending event is normally chained within a second or two of its commit (Celery beat runs the
+# chainer every 5 seconds as a safety net); one left longer than this has been kept out.
+CHAINING_GRACE = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -104,35 +110,42 @@ def verify(*, incremental: bool = False, save: bool = True) -> Result:
         seq, running, frontier = start
         pending = [c for c in checkpoints if c.tree_size >= seq]
         bound: dict[int, tuple[int, str]] = {}
-
-        def rows_as_links() -> Iterator[chain.Link]:
-            for row in stored_rows(seq):
-                details = row[-1]
-                if row[COL_ACTION].startswith("model.") and isinstance(details, dict) and "log_entry" in details:
-                    bound[row[0]] = (details["log_entry"], details.get("digest", ""))
-                yield link_of(row)
-
-        for item in chain.walk(rows_as_links(), start_seq=seq, start_hash=running):
-            if isinstance(item, chain.Problem):
-                problem = item
-                break
-            checked += 1
-            frontier.append(item.hash)
-            while pending and pending[0].tree_size == frontier.size:
-                checkpoint = pending.pop(0)
-                if frontier.root() != bytes(checkpoint.root_hash) or item.hash != bytes(checkpoint.chain_head):
-                    problem = chain.Problem(
-                        checkpoint.tree_size, TREE_HEAD_MISMATCH, "the events do not match the signed tree head"
-                    )
-                    break
-                verified_size = checkpoint.tree_size
-            if problem is not None:
-                break
+        mismatch: chain.Problem | None = None
+        try:
+            for item in scan(seq, running):
+                checked += 1
+                frontier.append(item.hash)
+                if item.bound_details is not None:
+                    details = json.loads(item.bound_details)
+                    if "log_entry" in details:
+                        bound[item.seq] = (details["log_entry"], details.get("digest", ""))
+                while pending and pending[0].tree_size == frontier.size:
+                    checkpoint = pending.pop(0)
+                    if frontier.root() != bytes(checkpoint.root_hash) or item.hash != bytes(checkpoint.chain_head):
+                        mismatch = mismatch or chain.Problem(
+                            checkpoint.tree_size, TREE_HEAD_MISMATCH, "the events do not match the signed tree head"
+                        )
+                    elif mismatch is None:
+                        verified_size = checkpoint.tree_size
+        except BrokenChain as exc:
+            problem = exc.problem
+        problem = min((p for p in (problem, mismatch) if p is not None), key=lambda p: p.seq, default=None)
+        if problem is not None:
+            # Nothing at or after a broken event counts as verified.
+            reached = [c.tree_size for c in checkpoints if c.tree_size <= verified_size and c.tree_size < problem.seq]
+            verified_size = max(reached, default=0)
         if problem is None and pending:
             problem = chain.Problem(
                 frontier.size + 1,
                 TAIL_TRUNCATED,
                 f"a checkpoint covers {pending[-1].tree_size} events but only {frontier.size} are stored",
+            )
+        stale = unchained().filter(time__lt=started - CHAINING_GRACE).first()
+        if stale is not None and problem is None:
+            problem = chain.Problem(
+                frontier.size + 1,
+                NEVER_CHAINED,
+                f"pending event {stale.pk} ({stale.action}, recorded {chain.format_time(stale.time)}) was never chained",
             )
         history = next(_history_problems(bound), None)
         if history is not None and (problem is None or history.seq < problem.seq):

@@ -65,6 +65,8 @@ AUDIT_SIGNING_KEY = _audit_key
 AUDIT_RETIRED_PUBLIC_KEYS = env_list("AUDIT_RETIRED_PUBLIC_KEYS")
 AUDIT_INTEGRATION = "dhr_tracker.accounts.audit_integration"
 AUDIT_CHECKPOINT_SECONDS = env_int("AUDIT_CHECKPOINT_SECONDS", default=300, minimum=10)
+# Each process chains recorded events at most this often, so that under load one pass takes many.
+AUDIT_CHAIN_INTERVAL_SECONDS = 0.05
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost"])
 if PRODUCTION and not ALLOWED_HOSTS:
@@ -261,6 +263,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_BACKEND = None
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
+    "audit-chain": {"task": "audit.tasks.chain_pending", "schedule": 5},
+    "audit-chain-sweep": {"task": "audit.tasks.chain_pending", "schedule": 600, "kwargs": {"sweep": True}},
     "audit-checkpoint": {"task": "audit.tasks.publish_checkpoint", "schedule": AUDIT_CHECKPOINT_SECONDS},
 }
 

@@ -14,6 +14,7 @@ import pytest
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 
+from audit.chaining import chain_pending
 from audit.models import AuditEvent
 from dhr_tracker.accounts.models import Partnership, PartnershipRoleKind, TOTPDevice, User, new_totp_secret
 from dhr_tracker.accounts.rules import SUDO_SESSION_KEY
@@ -114,6 +115,9 @@ class EventLog:
     since: int
 
     def rows(self) -> list[AuditEvent]:
+        # Events recorded inside a service's transaction are chained once it commits, which a
+        # test's own wrapping transaction never does: chain them as the chainer would.
+        chain_pending()
         return list(AuditEvent.objects.filter(seq__gt=self.since).order_by("seq"))
 
     def actions(self) -> list[str]:

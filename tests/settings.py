@@ -12,6 +12,9 @@ from dhr_tracker.settings import *  # noqa: F403
 # Tests only: a flush that lifts the audit triggers for the reset between transactional tests.
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.dbreset"]  # noqa: F405
 
+# Chain every event as soon as it is recorded, so tests can read it straight back.
+AUDIT_CHAIN_INTERVAL_SECONDS = 0
+
 # Hashing strength is not what these tests measure; MD5 keeps each sign-in fast.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -31,7 +31,7 @@ def emit(
     **details: Any,
 ) -> None:
     """Record a security event in the audit trail and the security log."""
-    event = record(
+    record(
         action,
         outcome=outcome,
         actor=actor,
@@ -40,4 +40,4 @@ def emit(
         partnership_id=partnership_id,
         details=details,
     )
-    logger.info("%s outcome=%s seq=%s actor=%s ip=%s", action, outcome, event.seq, event.actor_id, event.ip)
+    logger.info("%s outcome=%s actor=%s", action, outcome, getattr(actor, "pk", None))

@@ -11,6 +11,13 @@ from audit.models import AuditEvent, Outcome
 from audit.trail import record
 
 
+def chained(action: str, **kwargs: Any) -> AuditEvent:
+    """Record an event outside any transaction, where it is chained at once, and return it."""
+    event = record(action, **kwargs)
+    assert event is not None, "outside a transaction an event is chained at once"
+    return event
+
+
 def tamper(sql: str, params: list[Any] | None = None) -> None:
     """Run raw SQL with the append-only triggers lifted, as someone with superuser rights could."""
     triggers.remove(connection)
@@ -25,7 +32,7 @@ def tamper(sql: str, params: list[Any] | None = None) -> None:
 def make_events(db: None) -> Callable[[int], list[AuditEvent]]:
     def make(count: int) -> list[AuditEvent]:
         return [
-            record("test.event", outcome=Outcome.ALLOWED, details={"n": n, "note": f"café {n}"}, partnership_id=1)
+            chained("test.event", outcome=Outcome.ALLOWED, details={"n": n, "note": f"café {n}"}, partnership_id=1)
             for n in range(count)
         ]
 

@@ -7,10 +7,11 @@ from django.db import DatabaseError, connection, transaction
 
 from audit import chain
 from audit.checkpoints import publish_checkpoint
-from audit.models import AuditEvent, Outcome
+from audit.models import AuditEvent, Outcome, PendingEvent
 from audit.trail import AuditError, record
 from dhr_tracker.accounts import services
 from dhr_tracker.accounts.models import PartnershipRole, PartnershipRoleKind
+from tests.audit.conftest import chained
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +27,7 @@ def test_events_are_numbered_and_chained(make_events: Any) -> None:
 
 
 def test_actor_is_kept_as_a_snapshot(personas: Any) -> None:
-    event = record("test.event", outcome=Outcome.ALLOWED, actor=personas.contributor_a, target=personas.csp_chair)
+    event = chained("test.event", outcome=Outcome.ALLOWED, actor=personas.contributor_a, target=personas.csp_chair)
     assert event.actor_id == personas.contributor_a.pk
     assert event.actor_email == "contributor-a@agency-a.example"
     assert event.actor_organisation == "Agency A Police"
@@ -74,11 +75,36 @@ def test_truncate_is_refused_on_postgresql(make_events: Any) -> None:
         cursor.execute("TRUNCATE audit_auditevent")
 
 
+def test_event_recorded_in_a_transaction_is_chained_when_it_commits(
+    db: None, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        assert record("test.committed", outcome=Outcome.ALLOWED) is None
+        assert PendingEvent.objects.filter(action="test.committed").exists()
+        assert not AuditEvent.objects.filter(action="test.committed").exists()
+    assert AuditEvent.objects.get(action="test.committed").seq == 1
+
+
+def test_event_of_a_rolled_back_change_never_exists(db: None) -> None:
+    class Refused(Exception):
+        pass
+
+    def change_then_refuse() -> None:
+        with transaction.atomic():
+            record("test.rolled_back", outcome=Outcome.ALLOWED)
+            raise Refused
+
+    with pytest.raises(Refused):
+        change_then_refuse()
+    assert not PendingEvent.objects.exists()
+    assert not AuditEvent.objects.exists()
+
+
 def test_denied_events_cannot_be_recorded_inside_the_refused_transaction(db: None) -> None:
     """Such an event would vanish with the rollback: the trail refuses rather than lose it."""
     with pytest.raises(AuditError, match="outside the transaction"), transaction.atomic():
         record("test.denied", outcome=Outcome.DENIED)
-    assert record("test.denied", outcome=Outcome.DENIED).seq == 1
+    assert chained("test.denied", outcome=Outcome.DENIED).seq == 1
 
 
 @pytest.mark.parametrize("details", [{"ratio": 0.5}, {"when": object()}, {1: "x"}, {"nul": "a\x00b"}])
@@ -92,7 +118,7 @@ def test_if_recording_fails_the_change_fails_too(personas: Any, monkeypatch: pyt
     def broken(*args: Any, **kwargs: Any) -> None:
         raise DatabaseError("disk full")
 
-    monkeypatch.setattr(AuditEvent.objects, "create", broken)
+    monkeypatch.setattr(PendingEvent.objects, "create", broken)
     personas.site_admin.is_verified = lambda: True  # as OTPMiddleware marks a signed-in admin
     with pytest.raises(DatabaseError):
         services.grant_partnership_role(

@@ -1,17 +1,21 @@
 """verify_audit catches each kind of tampering, and says where and what."""
 
 import threading
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, connections
+from django.utils import timezone
 
 from audit import chain, verification
+from audit.chaining import chain_pending
 from audit.checkpoints import CheckpointRefused, publish_checkpoint
-from audit.models import AuditEvent, Outcome, VerificationRun
+from audit.models import AuditEvent, Outcome, PendingEvent, VerificationRun
+from audit.reading import CANONICAL_SQL
 from audit.trail import record
-from tests.audit.conftest import tamper
+from tests.audit.conftest import chained, tamper
 
 pytestmark = pytest.mark.django_db
 
@@ -47,6 +51,27 @@ def test_an_untouched_trail_with_field_history_verifies(personas: Any, make_even
     result = verification.verify()
     assert result.problem is None
     assert AuditEvent.objects.filter(action__startswith="model.").count() >= 10
+
+
+NASTY = 'quote" backslash\\ tab\t nl\n cr\r ctrl\x01\x1f del\x7f é 漢字 😀 \u2028\u2029 </script> {"a":1}'
+
+
+def test_canonical_form_is_the_same_in_python_and_in_the_database(personas: Any) -> None:
+    """PostgreSQL rebuilds the canonical form in SQL to verify fast; it must match Python's byte for byte."""
+    event = chained(
+        "test.nasty",
+        outcome=Outcome.ALLOWED,
+        actor=personas.contributor_a,
+        target_ref=("test.thing", NASTY[:100]),
+        target_label=NASTY,
+        details={"text": NASTY, "nested": {"b": [1, None, True, -7], "a": NASTY}, "": 0},
+    )
+    assert verification.verify().ok
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {CANONICAL_SQL} FROM audit_auditevent WHERE seq = %s", [event.seq])  # noqa: S608
+            from_sql = cursor.fetchone()[0].encode("utf-8")
+        assert from_sql == chain.canonical(AuditEvent.objects.get(seq=event.seq).chain_fields())
 
 
 def test_altered_field_is_named(make_events: Any) -> None:
@@ -134,6 +159,17 @@ def test_checkpoint_is_idempotent(make_events: Any) -> None:
     assert publish_checkpoint() is None
 
 
+def test_event_kept_out_of_the_chain_is_reported(make_events: Any) -> None:
+    make_events(2)
+    PendingEvent.objects.create(
+        time=timezone.now() - timedelta(hours=1), action="secret.thing", outcome=Outcome.ALLOWED, details_json="{}"
+    )
+    result = verification.verify()
+    assert result.problem is not None
+    assert (result.problem.seq, result.problem.kind) == (3, verification.NEVER_CHAINED)
+    assert "secret.thing" in result.problem.message
+
+
 def test_command_exits_non_zero_naming_the_first_bad_event(make_events: Any) -> None:
     make_events(5)
     tamper("UPDATE audit_auditevent SET outcome = 'denied' WHERE seq = 4")
@@ -181,5 +217,29 @@ def test_concurrent_writers_never_fork_the_chain() -> None:
         thread.start()
     for thread in threads:
         thread.join()
+    chain_pending()
     assert AuditEvent.objects.count() == 200
     assert verification.verify().ok
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the parallel checks run only on PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("sql", "seq", "kind"),
+    [
+        ("UPDATE audit_auditevent SET action = 'x' WHERE seq = 7", 7, chain.FIELD_ALTERED),
+        ("DELETE FROM audit_auditevent WHERE seq = 2", 2, chain.EVENT_MISSING),
+        ("DELETE FROM audit_auditevent WHERE seq = 6", 6, chain.EVENT_MISSING),
+    ],
+)
+def test_parallel_checks_outside_a_transaction_find_the_first_problem(sql: str, seq: int, kind: str) -> None:
+    """verify_audit in production runs in autocommit, with the checks split across connections."""
+    for n in range(12):
+        record("test.event", outcome=Outcome.ALLOWED, details={"n": n})
+    publish_checkpoint()
+    assert verification.verify().ok
+    tamper(sql)
+    result = verification.verify()
+    assert result.problem is not None
+    assert (result.problem.seq, result.problem.kind) == (seq, kind)
+    assert result.verified_tree_size == 0

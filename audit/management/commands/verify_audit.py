@@ -2,6 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from audit.chaining import chain_pending
 from audit.verification import verify
 
 
@@ -19,6 +20,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        chain_pending(sweep=True)
         result = verify(incremental=options["incremental"])
         if result.problem is not None:
             raise CommandError(f"Audit trail verification FAILED at {result.problem}")
