@@ -51,7 +51,8 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 
 test: install chromium services lint
-	DATABASE_URL="$(DATABASE_URL)" TEST_REDIS_URL="$(TEST_REDIS_URL)" $(VENV)/bin/pytest
+	# A fresh test database every time: a database left by an earlier or interrupted run must not leak in.
+	DATABASE_URL="$(DATABASE_URL)" TEST_REDIS_URL="$(TEST_REDIS_URL)" $(VENV)/bin/pytest --create-db
 
 # Benchmarks print their figures; they are never part of `make test`.
 bench: install services

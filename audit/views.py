@@ -15,7 +15,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from audit import keys, signing
+from audit import chain, keys, signing
 from audit.export import ExportTooLarge, export_lines
 from audit.forms import EventFilterForm
 from audit.integration import hooks
@@ -23,22 +23,7 @@ from audit.models import AuditEvent, Checkpoint, Outcome, VerificationRun
 from audit.trail import record
 
 PAGE_SIZE = 50
-CSV_COLUMNS = (
-    "seq",
-    "time",
-    "actor_id",
-    "actor_email",
-    "actor_organisation",
-    "action",
-    "target_type",
-    "target_id",
-    "target_label",
-    "outcome",
-    "ip",
-    "user_agent",
-    "request_id",
-    "partnership_id",
-)
+CSV_COLUMNS = ("seq", *(name for name in chain.FIELDS if name != "details"))
 
 auditor_view = hooks().auditor_view
 fresh_second_factor = hooks().fresh_second_factor

@@ -65,8 +65,9 @@ AUDIT_SIGNING_KEY = _audit_key
 AUDIT_RETIRED_PUBLIC_KEYS = env_list("AUDIT_RETIRED_PUBLIC_KEYS")
 AUDIT_INTEGRATION = "dhr_tracker.accounts.audit_integration"
 AUDIT_CHECKPOINT_SECONDS = env_int("AUDIT_CHECKPOINT_SECONDS", default=300, minimum=10)
-# Each process chains recorded events at most this often, so that under load one pass takes many.
-AUDIT_CHAIN_INTERVAL_SECONDS = 0.05
+# Each process chains recorded events at most this often, so that under load one pass takes many;
+# Celery beat picks up what the limit leaves. Without a broker there is no beat: chain every time.
+AUDIT_CHAIN_INTERVAL_SECONDS = 0.05 if env_str("CELERY_BROKER_URL") else 0.0
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost"])
 if PRODUCTION and not ALLOWED_HOSTS:
