@@ -14,7 +14,8 @@ sys.path.insert(0, str(ROOT))
 BENCH_DB = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dhr_bench")
 os.environ["DATABASE_URL"] = BENCH_DB
 os.environ["DHR_VAR_DIR"] = str(ROOT / "var" / "bench")
-os.environ.pop("CELERY_BROKER_URL", None)
+# As in production: a broker (so Celery beat backs up the chainer); no task is sent during the bench.
+os.environ["CELERY_BROKER_URL"] = "redis://127.0.0.1:6379/14"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dhr_tracker.settings")
 os.environ["LOG_LEVEL"] = "WARNING"
 os.environ["ALLOWED_HOSTS"] = "testserver"
