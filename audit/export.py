@@ -6,12 +6,13 @@ Format ``dhr-audit-export-v1``, one JSON object per line, each with a ``type``:
   hex), ``first_seq``, ``last_seq``, ``count`` and ``contiguous`` (whether every event in the
   range is present, in which case the verifier also walks the chain);
 - ``checkpoint``: a signed tree head (``tree_size``, ``root``, ``chain_head``, ``time``,
-  ``key_id``, ``signature``), the last of them the *anchor* that covers every exported event;
+  ``key_id``, ``signature``): the first that covers the exported range, and the *anchor*, the
+  newest, which covers every exported event;
 - ``event``: ``seq``, ``prev_hash``, ``hash`` and every field of ``audit.chain.FIELDS``;
 - ``inclusion``: ``seq``, ``tree_size``, ``proof``: RFC 6962 audit path of that event's hash in
   the anchor tree;
-- ``consistency``: ``old_size``, ``new_size``, ``proof``: RFC 6962 consistency proof between two
-  consecutive checkpoints in the file.
+- ``consistency``: ``old_size``, ``new_size``, ``proof``: RFC 6962 proof that the anchor's tree
+  extends the first checkpoint's.
 Hashes, keys and signatures are lowercase hex.
 """
 
@@ -98,7 +99,11 @@ def export_lines(scope: Q | None = None, *, first_seq: int = 1, last_seq: int | 
         bytes(h)
         for h in AuditEvent.objects.filter(seq__lte=anchor.tree_size).order_by("seq").values_list("hash", flat=True)
     ]
-    checkpoints = list(Checkpoint.objects.filter(tree_size__gte=rows[0][0]).order_by("tree_size"))
+    # The first checkpoint that covers the exported range, and the anchor, with one proof that the
+    # anchor extends it: enough to tie the export to a tree head signed before it was asked for,
+    # whatever the number of checkpoints in between.
+    first = Checkpoint.objects.filter(tree_size__gte=rows[0][0]).order_by("tree_size").first()
+    checkpoints = [first, anchor] if first is not None and first.pk != anchor.pk else [anchor]
     yield from (_line(_checkpoint_line(c)) for c in checkpoints)
     for older, newer in itertools.pairwise(checkpoints):
         proof = consistency_proof(leaves, older.tree_size, newer.tree_size)

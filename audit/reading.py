@@ -40,12 +40,10 @@ class Verified(NamedTuple):
     bound_details: str | None
 
 
-def stored_rows(start_seq: int = 1, end_seq: int | None = None) -> Iterator[tuple[Any, ...]]:
+def stored_rows(start_seq: int = 1) -> Iterator[tuple[Any, ...]]:
     """Yield raw rows of ``COLUMNS`` in sequence order, streaming from the database."""
-    rows = AuditEvent.objects.filter(seq__gte=start_seq)
-    if end_seq is not None:
-        rows = rows.filter(seq__lte=end_seq)
-    yield from rows.order_by("seq").values_list(*COLUMNS).iterator(chunk_size=CHUNK)
+    rows = AuditEvent.objects.filter(seq__gte=start_seq).order_by("seq")
+    yield from rows.values_list(*COLUMNS).iterator(chunk_size=CHUNK)
 
 
 def fields_of(row: tuple[Any, ...]) -> dict[str, Any]:
@@ -60,9 +58,9 @@ def link_of(row: tuple[Any, ...]) -> chain.Link:
     return chain.Link(seq=row[0], prev_hash=bytes(row[1]), hash=bytes(row[2]), content=chain.canonical(fields_of(row)))
 
 
-def links(start_seq: int = 1, end_seq: int | None = None) -> Iterator[chain.Link]:
+def links(start_seq: int = 1) -> Iterator[chain.Link]:
     """Yield the stored events from ``start_seq`` as chain links."""
-    return map(link_of, stored_rows(start_seq, end_seq))
+    return map(link_of, stored_rows(start_seq))
 
 
 def _sql_part(name: str) -> str:

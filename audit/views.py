@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
@@ -59,16 +59,10 @@ def home(request: HttpRequest) -> HttpResponse:
 @auditor_view
 def search(request: HttpRequest) -> HttpResponse:
     """Events matching the filters, newest first, in pages keyed by sequence number."""
-    form = EventFilterForm(request.GET or None)
+    form = EventFilterForm(request.GET)
     events: list[AuditEvent] = []
     older = None
-    if form.is_bound and not form.is_valid():
-        status = 400
-    else:
-        status = 200
-        if not form.is_bound:
-            form = EventFilterForm({})
-            form.is_valid()
+    if form.is_valid():
         rows = _events(request, form)
         before = request.GET.get("before", "")
         if before.isdigit():
@@ -90,7 +84,7 @@ def search(request: HttpRequest) -> HttpResponse:
         request,
         "audit/search.html",
         {"form": form, "events": events, "older": older, "filters": filters},
-        status=status,
+        status=400 if form.errors else 200,
     )
 
 
@@ -107,9 +101,7 @@ def target(request: HttpRequest, target_type: str, target_id: str) -> HttpRespon
 
 
 def _preset(request: HttpRequest, params: dict[str, str]) -> HttpResponse:
-    response = HttpResponse(status=302)
-    response["Location"] = f"{reverse('audit:search')}?{urlencode(params)}"
-    return response
+    return redirect(f"{reverse('audit:search')}?{urlencode(params)}")
 
 
 @auditor_view
@@ -132,25 +124,26 @@ def event(request: HttpRequest, seq: int) -> HttpResponse:
     )
 
 
-def _download_form(request: HttpRequest) -> EventFilterForm:
-    form = EventFilterForm(request.GET or {})
+def _download_form(request: HttpRequest, file_format: str) -> EventFilterForm:
+    """The filters of a download, which is recorded before anything is sent."""
+    form = EventFilterForm(request.GET)
     if not form.is_valid():
         raise Http404
+    record(
+        "audit.exported",
+        outcome=Outcome.ALLOWED,
+        actor=request.user,
+        request=request,
+        details={"format": file_format, "filters": form.describe()},
+    )
     return form
 
 
 @auditor_view
 @fresh_second_factor
 def download_csv(request: HttpRequest) -> HttpResponseBase:
-    form = _download_form(request)
+    form = _download_form(request, "csv")
     rows = _events(request, form).order_by("seq").values_list(*CSV_COLUMNS)
-    record(
-        "audit.exported",
-        outcome=Outcome.ALLOWED,
-        actor=request.user,
-        request=request,
-        details={"format": "csv", "filters": form.describe()},
-    )
 
     def lines() -> Iterator[str]:
         buffer = io.StringIO()
@@ -172,14 +165,7 @@ def download_csv(request: HttpRequest) -> HttpResponseBase:
 @auditor_view
 @fresh_second_factor
 def download_jsonl(request: HttpRequest) -> HttpResponse:
-    form = _download_form(request)
-    record(
-        "audit.exported",
-        outcome=Outcome.ALLOWED,
-        actor=request.user,
-        request=request,
-        details={"format": "jsonl", "filters": form.describe()},
-    )
+    form = _download_form(request, "jsonl")
     try:
         body = "".join(export_lines(_scope(request) & form.query()))
     except ExportTooLarge as exc:

@@ -3,36 +3,36 @@
 People, roles and memberships change only through the audited pages under /manage/.
 """
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin
 from django.http import HttpRequest
 
-from dhr_tracker.accounts import events
+from dhr_tracker.accounts import services
 from dhr_tracker.accounts.models import Agency, AgencyMembership, Partnership, PartnershipRole, User
 
 
-class AuditedAdmin(admin.ModelAdmin):
+class OrganisationAdmin(admin.ModelAdmin):
+    """Partnerships and agencies, saved through the audited service."""
+
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        action = f"{obj._meta.model_name}.{'changed' if change else 'created'}"
-        events.emit(
-            action, outcome=events.ALLOWED, request=request, actor=request.user, changed=sorted(form.changed_data)
-        )
+        # Only verified site administrators reach the admin; the service checks that again.
+        actor = cast(User, request.user)
+        services.save_organisation(obj, actor=actor, changed=list(form.changed_data), request=request)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
 @admin.register(Partnership)
-class PartnershipAdmin(AuditedAdmin):
+class PartnershipAdmin(OrganisationAdmin):
     list_display = ("name", "local_authority", "nation", "review_type_label")
     search_fields = ("name", "local_authority")
     prepopulated_fields = {"slug": ("name",)}
 
 
 @admin.register(Agency)
-class AgencyAdmin(AuditedAdmin):
+class AgencyAdmin(OrganisationAdmin):
     list_display = ("name", "kind", "is_responsible_authority")
     list_filter = ("kind", "is_responsible_authority")
     search_fields = ("name",)

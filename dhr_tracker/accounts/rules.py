@@ -63,7 +63,6 @@ def verified(predicate: Callable[[Any], bool] | None = None) -> Callable[[View],
             return view(request, *args, **kwargs)
 
         wrapper.access_rule = VERIFIED  # type: ignore[attr-defined]
-        wrapper.access_predicate = predicate  # type: ignore[attr-defined]
         return wrapper
 
     return decorate

@@ -119,7 +119,25 @@ def set_password(user: User, *, actor: User | None, password: str, request: Http
         events.emit(action, outcome=events.ALLOWED, request=request, actor=actor or user, target=user)
 
 
-# Users, roles and memberships (site administrators) -------------------------------------------
+# Users, roles, memberships and organisations (site administrators) ----------------------------
+
+
+def save_organisation(
+    organisation: Partnership | Agency, *, actor: User, changed: list[str], request: HttpRequest
+) -> None:
+    """Create or change a partnership or an agency (the Django admin's form calls this)."""
+    _require_manager(actor)
+    created = organisation.pk is None
+    with transaction.atomic():
+        organisation.save()
+        events.emit(
+            f"{organisation._meta.model_name}.{'created' if created else 'changed'}",
+            outcome=events.ALLOWED,
+            request=request,
+            actor=actor,
+            target=organisation,
+            changed=sorted(changed),
+        )
 
 
 def create_user(*, actor: User, email: str, full_name: str, request: HttpRequest) -> User:
@@ -146,13 +164,14 @@ def set_user_active(user: User, *, actor: User, active: bool, request: HttpReque
         events.emit(action, outcome=events.ALLOWED, request=request, actor=actor, target=user)
 
 
-def unlock_account(user: User, *, actor: User, request: HttpRequest) -> bool:
-    """Lift a lock-out on ``user``'s account; return whether it was locked."""
+def unlock_account(user: User, *, actor: User, request: HttpRequest) -> None:
+    """Lift a lock-out on ``user``'s account (and reset its count of failures)."""
     _require_manager(actor)
     with transaction.atomic():
         was_locked = lockout.clear_account(user.email)
-        events.emit("auth.unlocked", outcome=events.ALLOWED, request=request, actor=actor, target=user)
-    return was_locked
+        events.emit(
+            "auth.unlocked", outcome=events.ALLOWED, request=request, actor=actor, target=user, was_locked=was_locked
+        )
 
 
 def grant_partnership_role(

@@ -34,7 +34,7 @@ from dhr_tracker.accounts.forms import (
 from dhr_tracker.accounts.models import BackupCodeDevice, TOTPDevice, User
 from dhr_tracker.accounts.rules import SignedInRequest, mark_sudo, password_only, public, sudo_required, verified
 from dhr_tracker.accounts.tasks import send_password_email
-from dhr_tracker.forms import posted
+from dhr_tracker.forms import posted, render_form
 
 LOCKED_MESSAGE = (
     "There have been too many failed attempts to sign in. Try again in {minutes} minutes, "
@@ -297,9 +297,7 @@ def password_reset(request: HttpRequest) -> HttpResponse:
         if user is not None:
             transaction.on_commit(lambda: send_password_email.delay(user.pk, purpose="reset"))
         return render(request, "accounts/password_reset_sent.html", {"email": email})
-    return render(
-        request, "accounts/password_reset.html", {"form": form}, status=400 if request.method == "POST" else 200
-    )
+    return render_form(request, "accounts/password_reset.html", {"form": form})
 
 
 def _user_for_token(uidb64: str, token: str) -> User | None:
@@ -330,9 +328,7 @@ def password_reset_confirm(request: HttpRequest, uidb64: str, token: str) -> Htt
         if request.user.is_authenticated:
             auth_logout(request)
         return redirect(f"{reverse('accounts:sign_in')}?password_changed=1")
-    return render(
-        request, "accounts/password_reset_confirm.html", {"form": form}, status=400 if request.method == "POST" else 200
-    )
+    return render_form(request, "accounts/password_reset_confirm.html", {"form": form})
 
 
 @verified()
@@ -361,9 +357,7 @@ def change_password(request: SignedInRequest) -> HttpResponse:
         )
         update_session_auth_hash(request, user)
         return render(request, "accounts/password_changed.html")
-    return render(
-        request, "accounts/change_password.html", {"form": form}, status=400 if request.method == "POST" else 200
-    )
+    return render_form(request, "accounts/change_password.html", {"form": form})
 
 
 @verified()

@@ -138,6 +138,21 @@ def test_django_admin_is_only_for_site_admins(personas: Any, verified_client: An
     assert refused.status_code == 403
 
 
+def test_admin_changes_to_an_agency_are_audited(personas: Any, verified_client: Any, security_events: Any) -> None:
+    agency = AgencyMembership.objects.get(user=personas.contributor_a).agency
+    response = verified_client(personas.site_admin).post(
+        f"/admin/accounts/agency/{agency.pk}/change/",
+        {"name": "Agency A Constabulary", "kind": "police", "partnerships": [personas.partnership.pk]},
+    )
+    assert response.status_code == 302
+    agency.refresh_from_db()
+    assert agency.name == "Agency A Constabulary"
+    event = security_events.find("agency.changed")
+    assert event.actor_id == personas.site_admin.pk
+    assert (event.target_type, event.target_id) == ("accounts.agency", str(agency.pk))
+    assert event.details["changed"] == ["name", "partnerships"]
+
+
 def test_admin_password_change_and_sign_out_use_ours(personas: Any, verified_client: Any, security_events: Any) -> None:
     client = verified_client(personas.site_admin)
     assert client.get("/admin/password_change/")["Location"] == "/account/password/"

@@ -1,10 +1,13 @@
 """Signing in with a password and a second factor."""
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.test import Client
+from django.utils import timezone
 
 from tests.accounts.helpers import current_code, enter_code, sign_in
 from tests.conftest import enrol_device
@@ -166,9 +169,19 @@ def test_expired_session_says_why_on_the_sign_in_page(
     assert "auth.session_expired" in security_events.actions()
 
 
-def test_idle_timeout_is_thirty_minutes_and_slides() -> None:
-    assert settings.SESSION_COOKIE_AGE == 30 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+def test_idle_session_ends_thirty_minutes_after_the_last_request(personas: Any, verified_client: Any) -> None:
+    client = verified_client(personas.csp_chair)
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    Session.objects.filter(session_key=key).update(expire_date=timezone.now() + timedelta(minutes=1))
+    assert client.get("/").status_code == 200
+    # Each request pushes the end back to a full 30 minutes from now...
+    remaining = Session.objects.get(session_key=key).expire_date - timezone.now()
+    assert timedelta(minutes=29) < remaining <= timedelta(minutes=30)
+    # ...and once it has passed, the next request is sent to sign in again.
+    Session.objects.filter(session_key=key).update(expire_date=timezone.now() - timedelta(seconds=1))
+    response = client.get("/")
+    assert response.status_code == 302
+    assert "expired=1" in response["Location"]
 
 
 def test_csrf_failure_gets_a_kind_page_and_an_event(personas: Any, security_events: Any) -> None:
