@@ -8,7 +8,10 @@ Canonical form (version 1) of an event, the bytes its hash covers:
     allow_nan=False)``. Times are UTC with microseconds, ``YYYY-MM-DDTHH:MM:SS.ffffffZ``.
     Absent text is ``""``; absent numbers are ``null``. ``details`` is a JSON object whose
     values are strings, integers, booleans, null, lists and objects only: floats are refused
-    because a database's JSON type may not give back the same digits.
+    because a database's JSON type may not give back the same digits. Text fields hold no
+    control characters (U+0000 to U+001F): ``plain_text`` replaces each with U+FFFD when an
+    event is recorded, so the only characters their JSON escapes are ``"`` and ``\\``, and the
+    database can rebuild the form cheaply (audit/reading.py).
 
 Entry hash of event ``seq`` (1, 2, 3, ...):
     SHA-256( b"dhr-audit-event-v1\\x00" || prev_hash (32 bytes) || seq as 8-byte big-endian
@@ -20,6 +23,7 @@ removing, inserting or reordering any event changes every hash after it.
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -47,6 +51,9 @@ FIELDS = (
 REORDER_WINDOW = 64
 
 
+CONTROL_CHARACTERS = re.compile("[\x00-\x1f]")
+
+
 class ChainError(ValueError):
     """An event cannot be put in canonical form."""
 
@@ -56,6 +63,11 @@ def format_time(moment: datetime) -> str:
     if moment.tzinfo is None:
         raise ChainError("audit times must be timezone-aware")
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def plain_text(value: str) -> str:
+    """``value`` with each control character replaced by U+FFFD, as text fields are stored."""
+    return CONTROL_CHARACTERS.sub("\ufffd", value)
 
 
 def check_details(value: Any, path: str = "details") -> None:

@@ -36,9 +36,9 @@ def publish_checkpoint() -> Checkpoint | None:
         frontier = resume_frontier(previous)
         head = bytes(previous.chain_head) if previous else chain.GENESIS
         try:
-            for item in scan(start + 1, head):
-                frontier.append(item.hash)
-                head = item.hash
+            for block in scan(start + 1, head):
+                frontier.extend(block.hashes_from(block.first_seq, block.last_seq + 1))
+                head = block.hash_of(block.last_seq)
         except BrokenChain as exc:
             raise CheckpointRefused(str(exc.problem)) from exc
         now = timezone.now()

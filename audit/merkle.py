@@ -24,7 +24,7 @@ Verification never reports failure by returning a value.
 """
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Self
 
 __all__ = [
@@ -104,14 +104,21 @@ class Frontier:
 
     def append(self, data: bytes) -> None:
         """Append one leaf's data to the tree."""
-        current = leaf_hash(data)
-        # Each trailing 1-bit of the old size is a perfect subtree of the same height as the new one, so they merge.
-        carry = self._size
-        while carry & 1:
-            current = node_hash(self._hashes.pop(), current)
-            carry >>= 1
-        self._hashes.append(current)
-        self._size += 1
+        self.extend((data,))
+
+    def extend(self, leaves: Iterable[bytes]) -> None:
+        """Append each leaf's data to the tree in turn."""
+        sha256, hashes, size = hashlib.sha256, self._hashes, self._size
+        for data in leaves:
+            current = sha256(_LEAF_PREFIX + data).digest()
+            # Each trailing 1-bit of the old size is a perfect subtree of the same height as the new one, so they merge.
+            carry = size
+            while carry & 1:
+                current = sha256(_NODE_PREFIX + hashes.pop() + current).digest()
+                carry >>= 1
+            hashes.append(current)
+            size += 1
+            self._size = size
 
     def root(self) -> bytes:
         """Return the Merkle Tree Hash of every leaf appended so far."""

@@ -84,6 +84,7 @@ def record(
         "partnership_id": partnership_id,
         **request_facts(request),
     }
+    fields = {name: chain.plain_text(value) if isinstance(value, str) else value for name, value in fields.items()}
     pending = PendingEvent.objects.create(time=timezone.now(), details_json=chain.canonical_details(details), **fields)
     if _in_callers_transaction():
         transaction.on_commit(chain_soon, robust=True)

@@ -112,21 +112,24 @@ def verify(*, incremental: bool = False, save: bool = True) -> Result:
         bound: dict[int, tuple[int, str]] = {}
         mismatch: chain.Problem | None = None
         try:
-            for item in scan(seq, running):
-                checked += 1
-                frontier.append(item.hash)
-                if item.bound_details is not None:
-                    details = json.loads(item.bound_details)
+            for block in scan(seq, running):
+                checked += block.last_seq - block.first_seq + 1
+                for at, text in block.bound.items():
+                    details = json.loads(text)
                     if "log_entry" in details:
-                        bound[item.seq] = (details["log_entry"], details.get("digest", ""))
-                while pending and pending[0].tree_size == frontier.size:
+                        bound[at] = (details["log_entry"], details.get("digest", ""))
+                while pending and pending[0].tree_size <= block.last_seq:
                     checkpoint = pending.pop(0)
-                    if frontier.root() != bytes(checkpoint.root_hash) or item.hash != bytes(checkpoint.chain_head):
+                    frontier.extend(block.hashes_from(frontier.size + 1, checkpoint.tree_size + 1))
+                    if frontier.root() != bytes(checkpoint.root_hash) or block.hash_of(checkpoint.tree_size) != bytes(
+                        checkpoint.chain_head
+                    ):
                         mismatch = mismatch or chain.Problem(
                             checkpoint.tree_size, TREE_HEAD_MISMATCH, "the events do not match the signed tree head"
                         )
                     elif mismatch is None:
                         verified_size = checkpoint.tree_size
+                frontier.extend(block.hashes_from(frontier.size + 1, block.last_seq + 1))
         except BrokenChain as exc:
             problem = exc.problem
         problem = min((p for p in (problem, mismatch) if p is not None), key=lambda p: p.seq, default=None)

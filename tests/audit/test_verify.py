@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection, connections
 from django.utils import timezone
 
-from audit import chain, verification
+from audit import chain, reading, verification
 from audit.chaining import chain_pending
 from audit.checkpoints import CheckpointRefused, publish_checkpoint
 from audit.models import AuditEvent, Outcome, PendingEvent, VerificationRun
@@ -67,6 +67,9 @@ def test_canonical_form_is_the_same_in_python_and_in_the_database(personas: Any)
         details={"text": NASTY, "nested": {"b": [1, None, True, -7], "a": NASTY}, "": 0},
     )
     assert verification.verify().ok
+    stored = AuditEvent.objects.get(seq=event.seq)
+    assert stored.target_label == chain.plain_text(NASTY)
+    assert "\ufffd nl\ufffd cr\ufffd ctrl\ufffd\ufffd del\x7f" in stored.target_label
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT {CANONICAL_SQL} FROM audit_auditevent WHERE seq = %s", [event.seq])  # noqa: S608
@@ -222,24 +225,48 @@ def test_concurrent_writers_never_fork_the_chain() -> None:
     assert verification.verify().ok
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the parallel checks run only on PostgreSQL")
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize(
-    ("sql", "seq", "kind"),
-    [
-        ("UPDATE audit_auditevent SET action = 'x' WHERE seq = 7", 7, chain.FIELD_ALTERED),
-        ("DELETE FROM audit_auditevent WHERE seq = 2", 2, chain.EVENT_MISSING),
-        ("DELETE FROM audit_auditevent WHERE seq = 6", 6, chain.EVENT_MISSING),
-    ],
-)
-def test_parallel_checks_outside_a_transaction_find_the_first_problem(sql: str, seq: int, kind: str) -> None:
-    """verify_audit in production runs in autocommit, with the checks split across connections."""
-    for n in range(12):
+# Tampering across blocks of four events (checkpoints after events 6 and 14): the problem named,
+# and the checkpoint still verified before it.
+ACROSS_BLOCKS = [
+    ("UPDATE audit_auditevent SET action = 'x' WHERE seq = 7", 7, chain.FIELD_ALTERED, 6),
+    ("DELETE FROM audit_auditevent WHERE seq = 2", 2, chain.EVENT_MISSING, 0),
+    ("DELETE FROM audit_auditevent WHERE seq = 5", 5, chain.EVENT_MISSING, 0),
+    ("DELETE FROM audit_auditevent WHERE seq = 12", 12, chain.EVENT_MISSING, 6),
+    ("UPDATE audit_auditevent SET seq = -seq WHERE seq IN (9, 10)", 9, chain.EVENTS_REORDERED, 6),
+]
+
+
+def check_across_blocks(sql: str, seq: int, kind: str, verified: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reading, "BLOCK", 4)
+    monkeypatch.setattr(reading, "CHUNK", 4)
+    for n in range(14):
         record("test.event", outcome=Outcome.ALLOWED, details={"n": n})
-    publish_checkpoint()
+        if n in (5, 13):
+            publish_checkpoint()
     assert verification.verify().ok
     tamper(sql)
+    if "-seq" in sql:
+        tamper("UPDATE audit_auditevent SET seq = 19 + seq WHERE seq < 0")
+    threads = threading.active_count()
     result = verification.verify()
     assert result.problem is not None
     assert (result.problem.seq, result.problem.kind) == (seq, kind)
-    assert result.verified_tree_size == 0
+    assert result.verified_tree_size == verified
+    assert threading.active_count() == threads, "no reading thread is left behind"
+
+
+@pytest.mark.parametrize(("sql", "seq", "kind", "verified"), ACROSS_BLOCKS)
+def test_problems_across_blocks_are_named(
+    sql: str, seq: int, kind: str, verified: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    check_across_blocks(sql, seq, kind, verified, monkeypatch)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the parallel reading runs only on PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(("sql", "seq", "kind", "verified"), ACROSS_BLOCKS)
+def test_parallel_reading_outside_a_transaction_finds_the_first_problem(
+    sql: str, seq: int, kind: str, verified: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """verify_audit in production runs in autocommit, reading blocks on two connections at once."""
+    check_across_blocks(sql, seq, kind, verified, monkeypatch)
