@@ -26,12 +26,6 @@ class EventFilterForm(forms.Form):
     since = forms.DateTimeField(label="From", required=False, help_text="For example 2026-11-01 09:00")
     until = forms.DateTimeField(label="To", required=False)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            field.widget.attrs["class"] = "govuk-select" if isinstance(field.widget, forms.Select) else "govuk-input"
-
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         since, until = cleaned.get("since"), cleaned.get("until")

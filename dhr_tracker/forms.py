@@ -5,6 +5,8 @@ from typing import Any, TypeVar
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.boundfield import BoundField
+from django.forms.renderers import TemplatesSetting
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 
@@ -14,8 +16,10 @@ _INPUT_CLASSES: dict[type[forms.Widget], str] = {
     forms.Textarea: "govuk-textarea",
     forms.Select: "govuk-select",
     forms.CheckboxInput: "govuk-checkboxes__input",
-    forms.RadioSelect: "govuk-radios__input",
+    # Before RadioSelect, its base class.
     forms.CheckboxSelectMultiple: "govuk-checkboxes__input",
+    forms.RadioSelect: "govuk-radios__input",
+    forms.FileInput: "govuk-file-upload",
 }
 _ERROR_CLASSES = {
     "govuk-input": "govuk-input--error",
@@ -24,34 +28,28 @@ _ERROR_CLASSES = {
 }
 
 
-class GovukFormMixin:
-    """Give each widget its GOV.UK class, and the error modifier once validation fails."""
+class GovukBoundField(BoundField):
+    """Give each widget its GOV.UK class, and the error modifier once validation has failed.
 
-    fields: dict[str, forms.Field]
-    errors: Any
+    Set for every form by ``GovukFormRenderer``, so forms of the generic apps, which import
+    nothing of the project, are styled too.
+    """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            base = next((css for kind, css in _INPUT_CLASSES.items() if isinstance(widget, kind)), "govuk-input")
-            widget.attrs["class"] = f"{base} {widget.attrs.get('class', '')}".strip()
-
-    def full_clean(self) -> None:
-        super().full_clean()  # type: ignore[misc]
-        for name in self.errors:
-            field = self.fields.get(name)
-            if field is None:
-                continue
-            css = field.widget.attrs.get("class", "")
-            extra = next((err for base, err in _ERROR_CLASSES.items() if base in css.split()), "")
-            if extra and extra not in css:
-                field.widget.attrs["class"] = f"{css} {extra}"
+    def build_widget_attrs(self, attrs: dict[str, Any], widget: forms.Widget | None = None) -> dict[str, Any]:
+        attrs = super().build_widget_attrs(attrs, widget)
+        widget = widget or self.field.widget
+        base = next((css for kind, css in _INPUT_CLASSES.items() if isinstance(widget, kind)), "govuk-input")
+        classes = [base, *str(widget.attrs.get("class", "")).split(), *str(attrs.get("class", "")).split()]
+        if self.errors and base in _ERROR_CLASSES:
+            classes.append(_ERROR_CLASSES[base])
+        attrs["class"] = " ".join(dict.fromkeys(classes))
+        return attrs
 
 
-class GovukForm(GovukFormMixin, forms.Form):
-    """A plain form rendered in the GOV.UK style."""
+class GovukFormRenderer(TemplatesSetting):
+    """The project's form renderer: templates from the template folders, GOV.UK widget classes."""
+
+    bound_field_class = GovukBoundField
 
 
 def posted(request: HttpRequest) -> QueryDict | None:

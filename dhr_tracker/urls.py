@@ -45,5 +45,6 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     path("", include("dhr_tracker.accounts.urls")),
     path("audit/", include("audit.urls")),
+    path("sharing/", include("sharing.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -6,7 +6,6 @@ from django import forms
 from django.contrib.auth import password_validation
 
 from dhr_tracker.accounts.models import Agency, Partnership, PartnershipRoleKind, normalise_email
-from dhr_tracker.forms import GovukForm
 
 CODE_ATTRS = {"autocomplete": "one-time-code", "spellcheck": "false", "autocapitalize": "none"}
 
@@ -32,7 +31,7 @@ class EmailAddressField(forms.EmailField):
         return normalise_email(super().clean(value))
 
 
-class SignInForm(GovukForm):
+class SignInForm(forms.Form):
     email = EmailAddressField()
     password = forms.CharField(
         label="Password",
@@ -42,7 +41,7 @@ class SignInForm(GovukForm):
     )
 
 
-class CodeForm(GovukForm):
+class CodeForm(forms.Form):
     code = forms.CharField(
         label="Code",
         max_length=20,
@@ -52,7 +51,7 @@ class CodeForm(GovukForm):
     )
 
 
-class EnrolForm(GovukForm):
+class EnrolForm(forms.Form):
     code = forms.CharField(
         label="Code from your authenticator app",
         max_length=8,
@@ -68,11 +67,11 @@ class EnrolForm(GovukForm):
         return code
 
 
-class PasswordResetRequestForm(GovukForm):
+class PasswordResetRequestForm(forms.Form):
     email = EmailAddressField()
 
 
-class NewPasswordForm(GovukForm):
+class NewPasswordForm(forms.Form):
     new_password = forms.CharField(
         label="New password",
         strip=False,
@@ -120,7 +119,7 @@ class ChangePasswordForm(NewPasswordForm):
         return password
 
 
-class NewUserForm(GovukForm):
+class NewUserForm(forms.Form):
     full_name = forms.CharField(
         label="Full name", max_length=200, error_messages={"required": "Enter the person's full name"}
     )
@@ -131,7 +130,7 @@ class NewUserForm(GovukForm):
     )
 
 
-class GrantRoleForm(GovukForm):
+class GrantRoleForm(forms.Form):
     partnership = forms.ModelChoiceField(
         queryset=Partnership.objects.all(),
         empty_label="Choose a partnership",
@@ -142,7 +141,7 @@ class GrantRoleForm(GovukForm):
     )
 
 
-class MembershipForm(GovukForm):
+class MembershipForm(forms.Form):
     agency = forms.ModelChoiceField(
         queryset=Agency.objects.all(), empty_label="Choose an agency", error_messages={"required": "Choose an agency"}
     )
