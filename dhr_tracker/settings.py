@@ -257,16 +257,6 @@ STORAGES = {
 SHARING_PARTY_MODEL = "accounts.Agency"
 SHARING_SCOPE_MODEL = "accounts.Partnership"
 SHARING_INTEGRATION = "dhr_tracker.sharing_integration"
-# Data keys are wrapped by AWS KMS when a key is named, otherwise by the local keyring file.
-SHARING_KMS_KEY_ID = env_str("SHARING_KMS_KEY_ID")
-SHARING_KMS_ENDPOINT_URL = env_str("SHARING_KMS_ENDPOINT_URL")
-SHARING_KMS_REGION = env_str("SHARING_KMS_REGION") or env_str("AWS_S3_REGION_NAME")
-SHARING_KEYRING_FILE = Path(env_str("SHARING_KEYRING_FILE", str(VAR_DIR / "keys" / "sharing-keyring.json")))
-SHARING_MAX_UPLOAD_BYTES = env_int("SHARING_MAX_UPLOAD_BYTES", default=2 * 1024**3, minimum=1)
-# "" for none, clamd://host:port or clamd+unix:///path (sharing/scanning.py).
-SHARING_SCANNER_URL = env_str("SHARING_SCANNER_URL")
-# OFFICIAL-SENSITIVE documents need a second-factor code given within this many hours.
-SHARING_SENSITIVE_FACTOR_HOURS = env_int("SHARING_SENSITIVE_FACTOR_HOURS", default=12, minimum=1)
 
 _broker = env_str("CELERY_BROKER_URL")
 CELERY_BROKER_URL = _broker or "memory://"

@@ -5,13 +5,9 @@ draft its protocols and run its spaces, and people act for the agencies they wor
 """
 
 from typing import Any
-from urllib.parse import urlencode
-
-from django.http import HttpRequest
-from django.urls import reverse
 
 from dhr_tracker.accounts.models import Agency, AgencyMembership, PartnershipRole, PartnershipRoleKind
-from dhr_tracker.accounts.rules import SUDO_SESSION_KEY, View, sudo_required, verified
+from dhr_tracker.accounts.rules import View, sudo_required, verified
 
 MANAGING_ROLES = (PartnershipRoleKind.CSP_CHAIR, PartnershipRoleKind.CSP_COORDINATOR)
 
@@ -46,19 +42,9 @@ def people_of_party(party_id: int) -> list[tuple[int, str]]:
     return [(m.user_id, f"{m.user.full_name} ({m.user.email})") for m in memberships]
 
 
-def second_factor_at(request: HttpRequest) -> float | None:
-    """When the user last gave a code: at sign-in, or since in sudo mode."""
-    proved_at = request.session.get(SUDO_SESSION_KEY)
-    return proved_at if isinstance(proved_at, float) else None
-
-
 def signed_in_view(view: View) -> View:
     return verified()(view)
 
 
 def fresh_second_factor(view: View) -> View:
     return sudo_required(view)
-
-
-def give_code_url(request: HttpRequest) -> str:
-    return f"{reverse('accounts:sudo')}?{urlencode({'next': request.get_full_path()})}"

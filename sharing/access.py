@@ -7,15 +7,11 @@ gives 404 (existence does not leak), visible but not writable gives 403.
 A document is open to a user only while all of these hold: its space's protocol is in force
 (active and within its dates), the user is a current member of the space, the document is not
 destroyed and its access has not expired, and the user acts for its owning party or holds a live
-grant (to them, or to the party they act for in the space). OFFICIAL-SENSITIVE documents also
-need a second-factor code given within ``SHARING_SENSITIVE_FACTOR_HOURS``; that is checked by
-``needs_fresh_factor`` so the user can be sent to give one rather than refused.
+grant (to them, or to the party they act for in the space).
 """
 
-import time
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -23,16 +19,13 @@ from django.utils import timezone
 
 from sharing.integration import hooks
 from sharing.models import (
-    Classification,
     Document,
-    DocumentVersion,
     Grant,
     Protocol,
     ProtocolParty,
     ProtocolStatus,
     Space,
     SpaceMember,
-    VersionStatus,
 )
 
 
@@ -174,44 +167,3 @@ def visible_documents(user: Any, space: Space) -> QuerySet[Document]:
         space=space,
         shredded_at__isnull=True,
     )
-
-
-def can_manage_document(user: Any, document: Document) -> bool:
-    """Members acting for the owning party add versions, grant and revoke."""
-    member = current_member(user, document.space)
-    if member is None:
-        return False
-    return member.party_id == document.owner_party_id
-
-
-def access_document(user: Any, document_id: int, *, for_write: bool) -> Document:
-    document = Document.objects.select_related("space__protocol").filter(pk=document_id).first()
-    if document is None or not visible_documents(user, document.space).filter(pk=document.pk).exists():
-        raise Http404
-    if for_write and not can_manage_document(user, document):
-        raise PermissionDenied
-    return document
-
-
-def access_version(user: Any, document: Document, version_id: Any) -> DocumentVersion:
-    """A downloadable version of a document already opened with ``access_document``."""
-    version = document.versions.filter(pk=version_id, status=VersionStatus.AVAILABLE).first()
-    if version is None:
-        raise Http404
-    return version
-
-
-def needs_fresh_factor(document: Document, second_factor_at: float | None) -> bool:
-    """OFFICIAL-SENSITIVE needs a code given within the configured number of hours."""
-    if document.classification != Classification.OFFICIAL_SENSITIVE:
-        return False
-    if second_factor_at is None:
-        return True
-    return time.time() - second_factor_at > settings.SHARING_SENSITIVE_FACTOR_HOURS * 3600
-
-
-def can_set_legal_hold(user: Any, document: Document) -> bool:
-    """The scope's managers decide holds: they answer for the protocol's retention."""
-    if document.shredded_at is not None:
-        return False
-    return can_manage_protocol(user, document.space.protocol)

@@ -12,12 +12,9 @@ to, for example a partnership). ``settings.SHARING_INTEGRATION`` names a module 
   that scope, with their names;
 - ``people_of_party(party_id) -> list[tuple[int, str]]``: the users who currently act for a
   party, with a label naming them (to choose signatories and members);
-- ``second_factor_at(request) -> float | None``: when the user last gave a second-factor code
-  (a Unix time), for the 12-hour rule on OFFICIAL-SENSITIVE documents;
 - ``signed_in_view(view) -> view``: the project's access rule for a page any verified user may
   reach (each view then checks access to its object);
-- ``fresh_second_factor(view) -> view``: the project's sudo-mode decorator;
-- ``give_code_url(request) -> str``: where to send a user to give a fresh code and come back.
+- ``fresh_second_factor(view) -> view``: the project's sudo-mode decorator.
 """
 
 from collections.abc import Callable
@@ -25,7 +22,7 @@ from importlib import import_module
 from typing import Any, Protocol, cast
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpResponseBase
 
 View = Callable[..., HttpResponseBase]
 
@@ -41,13 +38,9 @@ class Integration(Protocol):
 
     def people_of_party(self, party_id: int) -> list[tuple[int, str]]: ...
 
-    def second_factor_at(self, request: HttpRequest) -> float | None: ...
-
     def signed_in_view(self, view: View) -> View: ...
 
     def fresh_second_factor(self, view: View) -> View: ...
-
-    def give_code_url(self, request: HttpRequest) -> str: ...
 
 
 def hooks() -> Integration:
