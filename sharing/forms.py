@@ -61,18 +61,20 @@ class PartyForm(forms.Form):
         label="Signatory's role", max_length=200, required=False, help_text="For example: Caldicott Guardian"
     )
 
-    def __init__(self, *args: Any, scope_id: int, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        parties: list[tuple[int, str]],
+        people: list[tuple[str, list[tuple[int, str]]]],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        parties = hooks().party_choices(scope_id)
         party, signatory = (
             cast(forms.ChoiceField, self.fields["party"]),
             cast(forms.ChoiceField, self.fields["signatory"]),
         )
         party.choices = [("", "None"), *parties]
-        signatory.choices = [
-            ("", "None"),
-            *((name, hooks().people_of_party(pk)) for pk, name in parties),
-        ]
+        signatory.choices = [("", "None"), *people]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -92,8 +94,13 @@ PartyFormSet = formset_factory(PartyForm, extra=3, max_num=50)
 
 
 def party_formset(data: Any, *, scope_id: int, initial: list[dict[str, Any]] | None = None) -> Any:
-    """The parties' rows: those given, and three empty ones to add more."""
-    return PartyFormSet(data, initial=initial, prefix="parties", form_kwargs={"scope_id": scope_id})
+    """The parties' rows: those given, and three empty ones to add more.
+
+    The choices are looked up once for every row, not once per row.
+    """
+    parties = hooks().party_choices(scope_id)
+    people = [(name, hooks().people_of_party(pk)) for pk, name in parties]
+    return PartyFormSet(data, initial=initial, prefix="parties", form_kwargs={"parties": parties, "people": people})
 
 
 class ReasonForm(forms.Form):

@@ -90,7 +90,7 @@ def protocol_new(request: HttpRequest) -> HttpResponse:
         chosen = request.POST.get("scope") or request.GET.get("scope")
         scope_id = int(chosen) if chosen and chosen.isdigit() and int(chosen) in scopes else 0
         if not scope_id:
-            return render(request, "sharing/choose_scope.html", {"scopes": _scope_names(request, scopes)})
+            return render(request, "sharing/choose_scope.html", {"scopes": _scope_names(scopes)})
     form = ProtocolForm(_posted(request))
     parties = party_formset(_posted(request), scope_id=scope_id)
     if request.method == "POST" and form.is_valid() and parties.is_valid():
@@ -109,7 +109,7 @@ def protocol_new(request: HttpRequest) -> HttpResponse:
     return _protocol_form_page(request, form, parties, protocol=None, scope_id=scope_id)
 
 
-def _scope_names(request: HttpRequest, scopes: list[int]) -> list[tuple[int, str]]:
+def _scope_names(scopes: list[int]) -> list[tuple[int, str]]:
     model = apps.get_model(settings.SHARING_SCOPE_MODEL)
     return [(scope.pk, str(scope)) for scope in model.objects.filter(pk__in=scopes)]
 

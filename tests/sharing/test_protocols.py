@@ -187,3 +187,16 @@ def test_register_warns_of_protocols_ending_soon(world: World, verified_client: 
     page = verified_client(world.personas.coordinator).get("/sharing/protocols/")
     assert page.status_code == 200
     assert "Ends soon" in page.text
+
+
+def test_draft_page_and_register_do_not_query_per_row(
+    world: World, verified_client: ClientFor, django_assert_max_num_queries: Any
+) -> None:
+    client = verified_client(world.personas.coordinator)
+    active = world.sign_all()
+    for _ in range(3):
+        services.redraft_protocol(active, actor=world.personas.coordinator, request=None)
+    with django_assert_max_num_queries(15):
+        assert client.get("/sharing/protocols/new/").status_code == 200
+    with django_assert_max_num_queries(15):
+        assert client.get("/sharing/protocols/").status_code == 200
