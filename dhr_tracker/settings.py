@@ -9,6 +9,7 @@ system checks in ``dhr_tracker/checks.py`` refuse unsafe combinations.
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -257,6 +258,19 @@ STORAGES = {
 SHARING_PARTY_MODEL = "accounts.Agency"
 SHARING_SCOPE_MODEL = "accounts.Partnership"
 SHARING_INTEGRATION = "dhr_tracker.sharing_integration"
+# Key-encryption keys: a local keyring file (embedded default) or AWS KMS.
+SHARING_KEY_PROVIDER = env_choice("SHARING_KEY_PROVIDER", ("local", "kms"), default="local")
+SHARING_KEYRING_FILE = Path(env_str("SHARING_KEYRING_FILE", str(VAR_DIR / "keys" / "sharing-keyring.json")))
+SHARING_KMS_KEY_ID = env_str("SHARING_KMS_KEY_ID")
+SHARING_KMS_REGION = env_str("SHARING_KMS_REGION")
+SHARING_KMS_ENDPOINT_URL = env_str("SHARING_KMS_ENDPOINT_URL")
+if SHARING_KEY_PROVIDER == "kms" and not SHARING_KMS_KEY_ID:
+    raise ImproperlyConfigured("SHARING_KMS_KEY_ID must be set when SHARING_KEY_PROVIDER=kms")
+# Ciphertext of uploads waits here until it is checked and stored; web and workers must share it.
+SHARING_SPOOL_DIR = Path(env_str("SHARING_SPOOL_DIR", str(VAR_DIR / "spool")))
+SHARING_MAX_UPLOAD_BYTES = env_int("SHARING_MAX_UPLOAD_BYTES", default=2 * 1024**3, minimum=1)
+# "" for none, clamd://host:3310 or clamd+unix:///run/clamav/clamd.sock.
+SHARING_SCANNER_URL = env_str("SHARING_SCANNER_URL")
 
 _broker = env_str("CELERY_BROKER_URL")
 CELERY_BROKER_URL = _broker or "memory://"
@@ -273,6 +287,9 @@ CELERY_BEAT_SCHEDULE = {
     "audit-chain": {"task": "audit.tasks.chain_pending", "schedule": 5},
     "audit-chain-sweep": {"task": "audit.tasks.chain_pending", "schedule": 600, "kwargs": {"sweep": True}},
     "audit-checkpoint": {"task": "audit.tasks.publish_checkpoint", "schedule": AUDIT_CHECKPOINT_SECONDS},
+    "sharing-expire-protocols": {"task": "sharing.tasks.expire_protocols", "schedule": crontab(hour=0, minute=5)},
+    "sharing-shred-expired": {"task": "sharing.tasks.shred_expired", "schedule": crontab(hour=1, minute=0)},
+    "sharing-sweep-uploads": {"task": "sharing.tasks.sweep_uploads", "schedule": 900},
 }
 
 _email_host = env_str("EMAIL_HOST")
