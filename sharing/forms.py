@@ -7,7 +7,7 @@ from django.forms import formset_factory
 
 from sharing.integration import hooks
 from sharing.models import Classification, LegalBasis
-from sharing.services import PartyLine
+from sharing.services.protocols import PartyLine
 
 DATE = forms.DateInput(attrs={"type": "date"})
 RETENTION_MAX_MONTHS = 1200

@@ -1,6 +1,6 @@
 """Information-sharing protocols, the secure spaces bound to them, and the documents shared there.
 
-Rows are changed only by ``sharing/services.py``. Nothing here is ever deleted: a withdrawn
+Rows are changed only by ``sharing/services/``. Nothing here is ever deleted: a withdrawn
 protocol, a removed member, a revoked grant and a shredded document all stay as records.
 """
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sharing import views
+from sharing.views import protocols as views
 
 app_name = "sharing"
 

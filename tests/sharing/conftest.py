@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 
 from dhr_tracker.accounts.models import Agency
-from sharing import services
 from sharing.models import Classification, LegalBasis, Protocol, Space
+from sharing.services import protocols as services
 from tests.conftest import Personas
 
 

@@ -9,8 +9,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.utils import timezone
 
-from sharing import services
 from sharing.models import Protocol, ProtocolStatus
+from sharing.services import protocols as services
 from tests.conftest import EventLog
 from tests.sharing.conftest import World, protocol_fields
 

@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 
 from dhr_tracker.accounts.models import Agency
-from sharing import services
 from sharing.models import SpaceMember
+from sharing.services import protocols as services
 from tests.conftest import EventLog
 from tests.sharing.conftest import World
 

@@ -1,41 +1,25 @@
-"""Pages for information-sharing protocols and secure spaces.
-
-Every page needs a verified second factor (the project's rule, through ``sharing.integration``)
-and then decides access to its object through ``sharing.access``. Signing a protocol, and every
-dangerous change, needs sudo mode.
-"""
+"""Pages for information-sharing protocols and secure spaces."""
 
 from datetime import timedelta
 from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from sharing import access, services
+from sharing import access
 from sharing.forms import MemberForm, ProtocolForm, ReasonForm, SpaceForm, party_formset
 from sharing.integration import hooks
 from sharing.models import Protocol, ProtocolParty, ProtocolStatus, SpaceMember
+from sharing.services import protocols as services
+from sharing.views import PAGE_SIZE, fresh_second_factor, posted, signed_in_view, status_for, submit
 
-PAGE_SIZE = 50
 # The register warns of protocols that end, or are due for review, within this time.
 EXPIRY_WARNING = timedelta(days=60)
-
-signed_in_view = hooks().signed_in_view
-fresh_second_factor = hooks().fresh_second_factor
-
-
-def _posted(request: HttpRequest) -> Any:
-    return request.POST if request.method == "POST" else None
-
-
-def _status(form_like: Any) -> int:
-    return 400 if form_like.is_bound and form_like.errors else 200
 
 
 # Protocols ------------------------------------------------------------------------------------
@@ -91,10 +75,10 @@ def protocol_new(request: HttpRequest) -> HttpResponse:
         scope_id = int(chosen) if chosen and chosen.isdigit() and int(chosen) in scopes else 0
         if not scope_id:
             return render(request, "sharing/choose_scope.html", {"scopes": _scope_names(scopes)})
-    form = ProtocolForm(_posted(request))
-    parties = party_formset(_posted(request), scope_id=scope_id)
+    form = ProtocolForm(posted(request))
+    parties = party_formset(posted(request), scope_id=scope_id)
     if request.method == "POST" and form.is_valid() and parties.is_valid():
-        protocol = _submit(
+        protocol = submit(
             form,
             lambda: services.draft_protocol(
                 actor=request.user,
@@ -114,25 +98,15 @@ def _scope_names(scopes: list[int]) -> list[tuple[int, str]]:
     return [(scope.pk, str(scope)) for scope in model.objects.filter(pk__in=scopes)]
 
 
-def _submit(form: Any, action: Any) -> Any:
-    """Run a service; put its ``ValidationError`` on the form instead."""
-    try:
-        return action()
-    except ValidationError as exc:
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-        return None
-
-
 @signed_in_view
 def protocol_edit(request: HttpRequest, protocol_id: int) -> HttpResponse:
     protocol = access.access_protocol(request.user, protocol_id, for_write=True)
     if not access.can_edit_protocol(request.user, protocol):
         return render(request, "sharing/protocol_locked.html", {"protocol": protocol}, status=403)
     initial = {name: getattr(protocol, name) for name in services.PROTOCOL_FIELDS}
-    form = ProtocolForm(_posted(request), initial=initial)
+    form = ProtocolForm(posted(request), initial=initial)
     parties = party_formset(
-        _posted(request),
+        posted(request),
         scope_id=protocol.scope_id,
         initial=[
             {"party": p.party_id, "signatory": p.signatory_id, "signatory_role": p.signatory_role}
@@ -140,7 +114,7 @@ def protocol_edit(request: HttpRequest, protocol_id: int) -> HttpResponse:
         ],
     )
     if request.method == "POST" and form.is_valid() and parties.is_valid():
-        updated = _submit(
+        updated = submit(
             form,
             lambda: services.update_protocol(
                 protocol, actor=request.user, fields=form.cleaned_data, parties=_lines(parties), request=request
@@ -188,11 +162,11 @@ def protocol_sign(request: HttpRequest, protocol_id: int, party_id: int) -> Http
 
 
 def _reason_page(request: HttpRequest, protocol: Protocol, action: Any, template: str) -> HttpResponse:
-    form = ReasonForm(_posted(request))
+    form = ReasonForm(posted(request))
     if form.is_valid():
         action(protocol, actor=request.user, reason=form.cleaned_data["reason"], request=request)
         return redirect("sharing:protocol", protocol_id=protocol.pk)
-    return render(request, template, {"form": form, "protocol": protocol}, status=_status(form))
+    return render(request, template, {"form": form, "protocol": protocol}, status=status_for(form))
 
 
 @signed_in_view
@@ -245,11 +219,11 @@ def space_new(request: HttpRequest, protocol_id: int) -> HttpResponse:
     protocol = access.access_protocol(request.user, protocol_id, for_write=True)
     if not access.can_create_space(request.user, protocol):
         return render(request, "sharing/not_allowed.html", status=403)
-    form = SpaceForm(_posted(request))
+    form = SpaceForm(posted(request))
     if form.is_valid():
         space = services.create_space(protocol, actor=request.user, name=form.cleaned_data["name"], request=request)
         return redirect("sharing:space", space_id=space.pk)
-    return render(request, "sharing/space_new.html", {"form": form, "protocol": protocol}, status=_status(form))
+    return render(request, "sharing/space_new.html", {"form": form, "protocol": protocol}, status=status_for(form))
 
 
 @signed_in_view
@@ -283,16 +257,16 @@ def _member_choices(space: Any) -> list[tuple[str, list[tuple[str, str]]]]:
 @signed_in_view
 def member_add(request: HttpRequest, space_id: int) -> HttpResponse:
     space = access.access_space(request.user, space_id, for_write=True)
-    form = MemberForm(_posted(request), choices=_member_choices(space))
+    form = MemberForm(posted(request), choices=_member_choices(space))
     if form.is_valid():
         user_id, party_id = (int(part) for part in form.cleaned_data["member"].split(":"))
-        added = _submit(
+        added = submit(
             form,
             lambda: services.add_member(space, actor=request.user, user_id=user_id, party_id=party_id, request=request),
         )
         if added is not None:
             return redirect("sharing:space", space_id=space.pk)
-    return render(request, "sharing/member_add.html", {"form": form, "space": space}, status=_status(form))
+    return render(request, "sharing/member_add.html", {"form": form, "space": space}, status=status_for(form))
 
 
 @signed_in_view

@@ -1,10 +1,4 @@
-"""Every change to protocols, spaces, documents and grants, each with its acting user.
-
-Each function checks access, changes rows inside one transaction and records its audit event in
-that transaction, so an event exists exactly when the change committed. Refusals raise
-``PermissionDenied`` (recorded by the audit middleware) or ``ValidationError`` with a message
-for the person.
-"""
+"""Drafting, signing and ending protocols; creating spaces and keeping their members."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -15,8 +9,6 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from audit.models import Outcome
-from audit.trail import record
 from sharing import access
 from sharing.integration import hooks
 from sharing.models import (
@@ -27,21 +19,7 @@ from sharing.models import (
     Space,
     SpaceMember,
 )
-
-
-def _record(
-    action: str, *, actor: Any, target: Any, scope_id: int, request: HttpRequest | None, **details: Any
-) -> None:
-    record(
-        action,
-        outcome=Outcome.ALLOWED,
-        actor=actor,
-        target=target,
-        request=request,
-        partnership_id=scope_id,
-        details=details,
-    )
-
+from sharing.services import record_change
 
 # Protocols ------------------------------------------------------------------------------------
 
@@ -118,7 +96,7 @@ def draft_protocol(
             scope_id=scope_id, created_by=actor, **{name: fields[name] for name in PROTOCOL_FIELDS}
         )
         _set_parties(protocol, parties)
-        _record("sharing.protocol_drafted", actor=actor, target=protocol, scope_id=scope_id, request=request)
+        record_change("sharing.protocol_drafted", actor=actor, target=protocol, scope_id=scope_id, request=request)
     return protocol
 
 
@@ -134,7 +112,9 @@ def update_protocol(
             setattr(protocol, name, fields[name])
         protocol.save()
         _set_parties(protocol, parties)
-        _record("sharing.protocol_updated", actor=actor, target=protocol, scope_id=protocol.scope_id, request=request)
+        record_change(
+            "sharing.protocol_updated", actor=actor, target=protocol, scope_id=protocol.scope_id, request=request
+        )
     return protocol
 
 
@@ -148,7 +128,7 @@ def sign_protocol(party: ProtocolParty, *, actor: Any, request: HttpRequest | No
         now = timezone.now()
         party.signed_at = now
         party.save(update_fields=["signed_at"])
-        _record(
+        record_change(
             "sharing.protocol_signed",
             actor=actor,
             target=protocol,
@@ -161,7 +141,7 @@ def sign_protocol(party: ProtocolParty, *, actor: Any, request: HttpRequest | No
             protocol.status = ProtocolStatus.ACTIVE
             protocol.activated_at = protocol.status_changed_at = now
             protocol.save(update_fields=["status", "activated_at", "status_changed_at"])
-            _record(
+            record_change(
                 "sharing.protocol_activated", actor=actor, target=protocol, scope_id=protocol.scope_id, request=request
             )
     return protocol
@@ -184,7 +164,7 @@ def _change_status(
         protocol.status, protocol.status_reason = status, reason
         protocol.status_changed_at = timezone.now()
         protocol.save(update_fields=["status", "status_reason", "status_changed_at"])
-        _record(action, actor=actor, target=protocol, scope_id=protocol.scope_id, request=request)
+        record_change(action, actor=actor, target=protocol, scope_id=protocol.scope_id, request=request)
     return protocol
 
 
@@ -243,7 +223,7 @@ def redraft_protocol(protocol: Protocol, *, actor: Any, request: HttpRequest | N
             draft,
             [PartyLine(p.party_id, p.signatory_id, p.signatory_role) for p in protocol.parties.all()],
         )
-        _record(
+        record_change(
             "sharing.protocol_drafted",
             actor=actor,
             target=draft,
@@ -268,7 +248,9 @@ def expire_protocols(*, today: date | None = None) -> int:
                 continue
             protocol.status, protocol.status_changed_at = ProtocolStatus.EXPIRED, timezone.now()
             protocol.save(update_fields=["status", "status_changed_at"])
-            _record("sharing.protocol_expired", actor=None, target=protocol, scope_id=protocol.scope_id, request=None)
+            record_change(
+                "sharing.protocol_expired", actor=None, target=protocol, scope_id=protocol.scope_id, request=None
+            )
             expired += 1
     return expired
 
@@ -281,7 +263,7 @@ def create_space(protocol: Protocol, *, actor: Any, name: str, request: HttpRequ
         if not access.can_create_space(actor, protocol):
             raise PermissionDenied
         space = Space.objects.create(protocol=protocol, name=name, created_by=actor)
-        _record("sharing.space_created", actor=actor, target=space, scope_id=protocol.scope_id, request=request)
+        record_change("sharing.space_created", actor=actor, target=space, scope_id=protocol.scope_id, request=request)
     return space
 
 
@@ -298,7 +280,7 @@ def add_member(space: Space, *, actor: Any, user_id: int, party_id: int, request
         if SpaceMember.objects.current().filter(space=space, user_id=user_id).exists():
             raise ValidationError({"user": "The person is already a member of this space"})
         member = SpaceMember.objects.create(space=space, user_id=user_id, party_id=party_id, added_by=actor)
-        _record(
+        record_change(
             "sharing.member_added",
             actor=actor,
             target=space,
@@ -318,7 +300,7 @@ def remove_member(member: SpaceMember, *, actor: Any, request: HttpRequest | Non
             raise PermissionDenied
         member.removed_at, member.removed_by = timezone.now(), actor
         member.save(update_fields=["removed_at", "removed_by"])
-        _record(
+        record_change(
             "sharing.member_removed",
             actor=actor,
             target=member.space,
