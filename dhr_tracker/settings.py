@@ -242,7 +242,11 @@ STORAGES = {
         if _s3_bucket
         else {
             "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": VAR_DIR / "documents", "directory_permissions_mode": 0o700},
+            "OPTIONS": {
+                "location": VAR_DIR / "documents",
+                "directory_permissions_mode": 0o700,
+                "file_permissions_mode": 0o600,
+            },
         }
     ),
     "staticfiles": {

@@ -5,9 +5,14 @@ draft its protocols and run its spaces, and people act for the agencies they wor
 """
 
 from typing import Any
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 
 from dhr_tracker.accounts.models import Agency, AgencyMembership, PartnershipRole, PartnershipRoleKind
-from dhr_tracker.accounts.rules import View, sudo_required, verified
+from dhr_tracker.accounts.rules import SUDO_SESSION_KEY, View, sudo_required, verified
 
 MANAGING_ROLES = (PartnershipRoleKind.CSP_CHAIR, PartnershipRoleKind.CSP_COORDINATOR)
 
@@ -48,3 +53,13 @@ def signed_in_view(view: View) -> View:
 
 def fresh_second_factor(view: View) -> View:
     return sudo_required(view)
+
+
+def second_factor_at(request: HttpRequest) -> float | None:
+    # Set at sign-in and at every sudo prompt: the last time this session proved a code.
+    proved_at = request.session.get(SUDO_SESSION_KEY)
+    return proved_at if isinstance(proved_at, float) else None
+
+
+def ask_second_factor(request: HttpRequest) -> HttpResponse:
+    return redirect(f"{reverse('accounts:sudo')}?{urlencode({'next': request.get_full_path()})}")

@@ -7,9 +7,12 @@ gives 404 (existence does not leak), visible but not writable gives 403.
 A document is open to a user only while all of these hold: its space's protocol is in force
 (active and within its dates), the user is a current member of the space, the document is not
 destroyed and its access has not expired, and the user acts for its owning party or holds a live
-grant (to them, or to the party they act for in the space).
+grant (to them, or to the party they act for in the space). An OFFICIAL-SENSITIVE document also
+needs a second factor given within the last ``SENSITIVE_SECOND_FACTOR_HOURS``; views check that
+with ``second_factor_fresh_for`` because the time lives in the user's session, not their account.
 """
 
+import time
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -19,6 +22,7 @@ from django.utils import timezone
 
 from sharing.integration import hooks
 from sharing.models import (
+    Classification,
     Document,
     Grant,
     Protocol,
@@ -167,3 +171,58 @@ def visible_documents(user: Any, space: Space) -> QuerySet[Document]:
         space=space,
         shredded_at__isnull=True,
     )
+
+
+def access_document(user: Any, document_id: int, *, for_write: bool) -> Document:
+    """The document if the user may open it now; writing (new versions, grants) is for its owners."""
+    document = Document.objects.select_related("space__protocol", "owner_party").filter(pk=document_id).first()
+    if document is None or not can_open(user, document):
+        raise Http404
+    if for_write and not acts_for_owner(user, document):
+        raise PermissionDenied
+    return document
+
+
+def can_open(user: Any, document: Document) -> bool:
+    return visible_documents(user, document.space).filter(pk=document.pk).exists()
+
+
+def acts_for_owner(user: Any, document: Document) -> bool:
+    """Whether the user is a current member acting for the document's owning party."""
+    member = current_member(user, document.space)
+    if member is None:
+        return False
+    return member.party_id == document.owner_party_id
+
+
+def can_add_version(user: Any, document: Document) -> bool:
+    if not can_open(user, document):
+        return False
+    return acts_for_owner(user, document)
+
+
+def can_grant(user: Any, document: Document) -> bool:
+    """The owning party's members share the document onward, within the space."""
+    if not can_open(user, document):
+        return False
+    return acts_for_owner(user, document)
+
+
+def can_hold(user: Any, document: Document) -> bool:
+    """Legal holds are for those who run the space, whether or not they may read the document."""
+    if document.shredded_at is not None:
+        return False
+    return can_manage_space(user, document.space)
+
+
+# An OFFICIAL-SENSITIVE document needs a second factor given within this many hours.
+SENSITIVE_SECOND_FACTOR_HOURS = 12
+
+
+def second_factor_fresh_for(document: Document, proved_at: float | None) -> bool:
+    """Whether a second factor given at ``proved_at`` (a Unix time) is recent enough for the document."""
+    if document.classification != Classification.OFFICIAL_SENSITIVE:
+        return True
+    if proved_at is None:
+        return False
+    return time.time() - proved_at < SENSITIVE_SECOND_FACTOR_HOURS * 3600

@@ -121,3 +121,43 @@ class MemberForm(forms.Form):
             choices=[("", "Choose"), *choices],
             error_messages={"required": "Choose the person to add"},
         )
+
+
+class UploadForm(forms.Form):
+    """The file itself arrives through ``sharing.uploads``, never through this form's cleaning."""
+
+    file = forms.Field(
+        label="File",
+        required=False,
+        widget=forms.FileInput,
+        help_text="PDF, Word, Excel, OpenDocument, CSV, text, RTF, email, PNG, JPEG or TIFF",
+    )
+
+
+class DocumentForm(UploadForm):
+    title = forms.CharField(label="Title", max_length=200, error_messages={"required": "Enter a title"})
+    description = forms.CharField(label="Description", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    classification = forms.ChoiceField(
+        label="Classification",
+        choices=Classification.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select the document's classification"},
+    )
+    access_ends_on = forms.DateField(
+        label="Access ends on (optional)",
+        required=False,
+        widget=DATE,
+        help_text="After this date nobody can open the document, though it is kept until its retention ends",
+    )
+    field_order = ("file", "title", "description", "classification", "access_ends_on")
+
+
+class GrantForm(forms.Form):
+    def __init__(self, *args: Any, choices: list[tuple[str, list[tuple[str, str]]]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["grantee"] = forms.ChoiceField(
+            label="Share with",
+            choices=[("", "Choose"), *choices],
+            error_messages={"required": "Choose who to share the document with"},
+        )
+        self.fields["expires_on"] = forms.DateField(label="Access ends on (optional)", required=False, widget=DATE)

@@ -14,7 +14,11 @@ to, for example a partnership). ``settings.SHARING_INTEGRATION`` names a module 
   party, with a label naming them (to choose signatories and members);
 - ``signed_in_view(view) -> view``: the project's access rule for a page any verified user may
   reach (each view then checks access to its object);
-- ``fresh_second_factor(view) -> view``: the project's sudo-mode decorator.
+- ``fresh_second_factor(view) -> view``: the project's sudo-mode decorator;
+- ``second_factor_at(request) -> float | None``: when (Unix time) the user last gave a second
+  factor in this session;
+- ``ask_second_factor(request) -> response``: send the user to give a code now, then back to
+  the page they asked for.
 """
 
 from collections.abc import Callable
@@ -22,7 +26,7 @@ from importlib import import_module
 from typing import Any, Protocol, cast
 
 from django.conf import settings
-from django.http import HttpResponseBase
+from django.http import HttpRequest, HttpResponseBase
 
 View = Callable[..., HttpResponseBase]
 
@@ -41,6 +45,10 @@ class Integration(Protocol):
     def signed_in_view(self, view: View) -> View: ...
 
     def fresh_second_factor(self, view: View) -> View: ...
+
+    def second_factor_at(self, request: HttpRequest) -> float | None: ...
+
+    def ask_second_factor(self, request: HttpRequest) -> HttpResponseBase: ...
 
 
 def hooks() -> Integration:

@@ -204,7 +204,7 @@ class Document(models.Model):
 
 class VersionStatus(models.TextChoices):
     AVAILABLE = "available", "Available"
-    SCANNING = "scanning", "Being checked for viruses"
+    PENDING = "pending", "Being checked and stored"
     REFUSED = "refused", "Refused"
     DAMAGED = "damaged", "Failed its integrity check"
     SHREDDED = "shredded", "Destroyed"

@@ -182,7 +182,7 @@ def sniff(head: bytes, open_seekable: Callable[[], BinaryIO], size: int, *, max_
     if size == 0 or not head:
         raise Refused(EMPTY_MESSAGE, code="empty")
     if size > max_size:
-        raise Refused(f"The file must be smaller than {_describe_size(max_size)}", code="size")
+        raise Refused(f"The file must be smaller than {describe_size(max_size)}", code="size")
     head = head[:HEAD_SIZE]
     if head.startswith(_ZIP):
         with contextlib.closing(open_seekable()) as raw:
@@ -202,7 +202,7 @@ def sniff(head: bytes, open_seekable: Callable[[], BinaryIO], size: int, *, max_
     return _sniff_text(head, complete=len(head) >= size)
 
 
-def _describe_size(limit: int) -> str:
+def describe_size(limit: int) -> str:
     for unit, name in ((1024**3, "GB"), (1024**2, "MB"), (1024, "KB")):
         if limit >= unit and limit % unit == 0:
             return f"{limit // unit} {name}"

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from sharing.views import documents
 from sharing.views import protocols as views
 
 app_name = "sharing"
@@ -19,4 +20,15 @@ urlpatterns = [
     path("spaces/<int:space_id>/", views.space_detail, name="space"),
     path("spaces/<int:space_id>/members/add/", views.member_add, name="member_add"),
     path("spaces/<int:space_id>/members/<int:member_id>/remove/", views.member_remove, name="member_remove"),
+    path("spaces/<int:space_id>/upload/", documents.document_upload, name="document_upload"),
+    path("spaces/<int:space_id>/documents/<int:document_id>/hold/", documents.legal_hold, name="legal_hold"),
+    path("documents/<int:document_id>/", documents.document_detail, name="document"),
+    path("documents/<int:document_id>/versions/new/", documents.version_upload, name="version_upload"),
+    path(
+        "documents/<int:document_id>/versions/<uuid:version_id>/download/",
+        documents.version_download,
+        name="version_download",
+    ),
+    path("documents/<int:document_id>/grants/add/", documents.grant_add, name="grant_add"),
+    path("documents/<int:document_id>/grants/<int:grant_id>/revoke/", documents.grant_revoke, name="grant_revoke"),
 ]

@@ -71,6 +71,10 @@ class User(AbstractBaseUser):
     def __str__(self) -> str:
         return f"{self.full_name} <{self.email}>"
 
+    def get_full_name(self) -> str:
+        """Django's name for it, which generic apps (sharing) use."""
+        return self.full_name
+
     def clean(self) -> None:
         super().clean()
         self.email = normalise_email(self.email)

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from sharing import access
 from sharing.forms import MemberForm, ProtocolForm, ReasonForm, SpaceForm, party_formset
 from sharing.integration import hooks
-from sharing.models import Protocol, ProtocolParty, ProtocolStatus, SpaceMember
+from sharing.models import Document, Protocol, ProtocolParty, ProtocolStatus, SpaceMember
 from sharing.services import protocols as services
 from sharing.views import PAGE_SIZE, fresh_second_factor, posted, signed_in_view, status_for, submit
 
@@ -232,6 +232,11 @@ def space_detail(request: HttpRequest, space_id: int) -> HttpResponse:
     members = SpaceMember.objects.current().filter(space=space).select_related("user", "party").order_by("added_at")
     documents = access.visible_documents(request.user, space).select_related("owner_party").order_by("-created_at")
     page = Paginator(documents, PAGE_SIZE).get_page(request.GET.get("page"))
+    can_manage = access.can_manage_space(request.user, space)
+    retention = None
+    if can_manage:
+        every_document = Document.objects.filter(space=space).select_related("owner_party").order_by("pk")
+        retention = Paginator(every_document, PAGE_SIZE).get_page(request.GET.get("retention_page"))
     return render(
         request,
         "sharing/space_detail.html",
@@ -240,7 +245,8 @@ def space_detail(request: HttpRequest, space_id: int) -> HttpResponse:
             "members": members,
             "page": page,
             "in_force": space.protocol.in_force(),
-            "can_manage": access.can_manage_space(request.user, space),
+            "can_manage": can_manage,
+            "retention": retention,
             "can_upload": access.can_upload(request.user, space),
         },
     )

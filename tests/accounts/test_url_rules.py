@@ -29,6 +29,7 @@ def walk(resolver: URLResolver, prefix: str = "", namespace: str = "") -> Iterat
 def concrete(route: str) -> str:
     """Turn a route pattern into a URL that resolves, with placeholder values."""
     url = re.sub(r"<int:\w+>", "1", route)
+    url = re.sub(r"<uuid:\w+>", "00000000-0000-4000-8000-000000000001", url)
     url = re.sub(r"<(?:str:|slug:)?(\w+)>", "x", url)
     url = re.sub(r"<path:\w+>", "x", url)
     url = url.replace("^", "").replace("$", "").replace("\\Z", "")

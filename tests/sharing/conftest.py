@@ -1,10 +1,15 @@
 """A partnership's two agencies sharing under a protocol, and helpers to reach each state."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
+from django.test import Client, TestCase
+from django.urls import reverse
 from django.utils import timezone
 
 from dhr_tracker.accounts.models import Agency
@@ -76,3 +81,64 @@ def world(personas: Personas) -> World:
         request=None,
     )
     return World(personas, agency_a, agency_b, protocol)
+
+
+def multipart(fields: dict[str, str], *, name: str, content: bytes) -> tuple[bytes, str]:
+    """A form body with the file name exactly as given (Django's test client would strip directories)."""
+    boundary = "----sharing-test-boundary"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'.encode()
+        for key, value in fields.items()
+    ]
+    quoted = name.replace('"', "%22")
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{quoted}"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n".encode()
+        + content
+        + b"\r\n"
+    )
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def post_file(client: Client, url: str, content: bytes, *, name: str, **fields: str) -> Any:
+    """Post a file as the browser's form does, running what the commit would start."""
+    body, content_type = multipart(fields, name=name, content=content)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(url, body, content_type=content_type)
+
+
+def upload(
+    client: Client,
+    space: Space,
+    content: bytes,
+    *,
+    name: str = "chronology.pdf",
+    title: str = "Police chronology",
+    classification: str = Classification.OFFICIAL,
+    **extra: str,
+) -> Any:
+    url = reverse("sharing:document_upload", args=[space.pk])
+    return post_file(
+        client, url, content, name=name, title=title, description="", classification=classification, **extra
+    )
+
+
+def stored_objects() -> list[Path]:
+    """Every object in the local document storage."""
+    root = Path(settings.STORAGES["default"]["OPTIONS"]["location"])  # type: ignore[index]
+    return sorted(path for path in root.rglob("*") if path.is_file()) if root.exists() else []
+
+
+def spooled_files() -> list[Path]:
+    root = Path(settings.SHARING_SPOOL_DIR)
+    return sorted(root.iterdir()) if root.exists() else []
+
+
+@pytest.fixture
+def clean_storage() -> Iterator[None]:
+    """Each test starts with nothing in the spool or the local storage, and leaves nothing."""
+    for path in (*stored_objects(), *spooled_files()):
+        path.unlink()
+    yield
+    for path in (*stored_objects(), *spooled_files()):
+        path.unlink()

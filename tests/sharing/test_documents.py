@@ -1,0 +1,260 @@
+"""Uploading, sharing, downloading and revoking documents through the pages, as agencies do."""
+
+import hashlib
+import io
+import time
+from collections.abc import Callable
+from typing import Any
+from datetime import timedelta
+
+import pytest
+from django.test import Client, override_settings
+from django.urls import reverse
+from django.utils import timezone
+from pypdf import PdfReader
+
+from dhr_tracker.accounts.rules import SUDO_SESSION_KEY
+from sharing.models import Classification, Document, DocumentVersion, Grant, Protocol, VersionStatus
+from tests.conftest import EventLog
+from tests.sharing.conftest import World, post_file, spooled_files, stored_objects, upload
+from tests.sharing.samples import sample
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clean_storage")]
+
+MakeClient = Callable[..., Client]
+
+
+def download(client: Client, version: DocumentVersion, **params: str) -> tuple[int, bytes, dict[str, str]]:
+    url = reverse("sharing:version_download", args=[version.document_id, version.pk])
+    response: Any = client.get(url, params)
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    return response.status_code, body, dict(response.headers)
+
+
+def only_version(title: str = "Police chronology") -> DocumentVersion:
+    return DocumentVersion.objects.get(document__title=title)
+
+
+def test_contributor_uploads_and_downloads_with_a_matching_receipt(
+    world: World, verified_client: MakeClient, security_events: EventLog
+) -> None:
+    space = world.space()
+    client = verified_client(world.personas.contributor_a)
+    content = sample("pdf")
+
+    response = upload(client, space, content, name="Chronology (police).pdf")
+
+    document = Document.objects.get(title="Police chronology")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("sharing:document", args=[document.pk])
+    version = document.versions.get()
+    assert version.status == VersionStatus.AVAILABLE
+    assert version.sha256 == hashlib.sha256(content).hexdigest()
+    assert version.file_type == "pdf"
+    assert version.file_name == "Chronology (police).pdf"
+    assert document.owner_party == world.agency_a
+    # The receipt is on the page the uploader lands on.
+    assert version.sha256 in client.get(response["Location"]).content.decode()
+    # Only ciphertext is stored, under a name that says nothing, and the spool is empty again.
+    (stored,) = stored_objects()
+    assert content not in stored.read_bytes()
+    assert "Chronology" not in str(stored)
+    assert stored.stat().st_mode & 0o077 == 0
+    assert spooled_files() == []
+
+    status, body, headers = download(client, version)
+
+    assert status == 200
+    assert hashlib.sha256(body).hexdigest() == version.sha256
+    assert headers["Content-Disposition"].startswith("attachment;")
+    assert "Chronology (police).pdf" in headers["Content-Disposition"]
+    assert "no-store" in headers["Cache-Control"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Content-Type"] == "application/pdf"
+    uploaded = security_events.find("sharing.document_uploaded")
+    assert uploaded.details["sha256"] == version.sha256
+    downloaded = security_events.find("sharing.document_downloaded")
+    assert downloaded.actor_id == world.personas.contributor_a.pk
+
+
+def test_other_agency_sees_nothing_until_granted_and_is_refused_after_revocation(
+    world: World, verified_client: MakeClient, security_events: EventLog
+) -> None:
+    space = world.space()
+    owner = verified_client(world.personas.contributor_a)
+    other = verified_client(world.personas.contributor_b)
+    upload(owner, space, sample("docx"), name="imr.docx", title="IMR")
+    version = only_version("IMR")
+    document = version.document
+
+    assert other.get(reverse("sharing:document", args=[document.pk])).status_code == 404
+    assert download(other, version)[0] == 404
+    assert "IMR" not in other.get(reverse("sharing:space", args=[space.pk])).content.decode()
+
+    response = owner.post(
+        reverse("sharing:grant_add", args=[document.pk]), {"grantee": f"user:{world.personas.contributor_b.pk}"}
+    )
+    assert response.status_code == 302
+    status, body, _ = download(other, version)
+    assert status == 200
+    assert hashlib.sha256(body).hexdigest() == version.sha256
+    # A member the document is shared with cannot share it onward or add versions.
+    assert other.post(reverse("sharing:grant_add", args=[document.pk]), {"grantee": "party:1"}).status_code == 403
+
+    grant = Grant.objects.get(document=document)
+    response = owner.post(reverse("sharing:grant_revoke", args=[document.pk, grant.pk]))
+
+    assert response.status_code == 302
+    assert download(other, version)[0] == 404
+    actions = security_events.actions()
+    assert actions.index("sharing.access_granted") < actions.index("sharing.access_revoked")
+    assert security_events.find("sharing.document_downloaded").actor_id == world.personas.contributor_b.pk
+
+
+def test_a_grant_to_an_agency_opens_the_document_to_its_members_until_it_expires(
+    world: World, verified_client: MakeClient
+) -> None:
+    space = world.space()
+    owner = verified_client(world.personas.contributor_a)
+    upload(owner, space, sample("txt"), name="notes.txt", title="Notes")
+    version = only_version("Notes")
+    tomorrow = timezone.localdate() + timedelta(days=1)
+
+    owner.post(
+        reverse("sharing:grant_add", args=[version.document_id]),
+        {"grantee": f"party:{world.agency_b.pk}", "expires_on": tomorrow.isoformat()},
+    )
+
+    other = verified_client(world.personas.contributor_b)
+    assert download(other, version)[0] == 200
+    Grant.objects.filter(document=version.document).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert download(other, version)[0] == 404
+
+
+def test_a_new_version_keeps_the_old_one(world: World, verified_client: MakeClient) -> None:
+    space = world.space()
+    client = verified_client(world.personas.contributor_a)
+    upload(client, space, b"first draft\n", name="draft.txt", title="Draft")
+    document = Document.objects.get(title="Draft")
+
+    response = post_file(
+        client, reverse("sharing:version_upload", args=[document.pk]), b"second draft\n", name="v2.txt"
+    )
+
+    assert response.status_code == 302
+    first, second = document.versions.order_by("number")
+    assert (first.number, second.number) == (1, 2)
+    assert download(client, first)[1] == b"first draft\n"
+    assert download(client, second)[1] == b"second draft\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("report.docm", sample("docm"), "must not contain macros"),
+        ("empty.pdf", b"", "The selected file is empty"),
+        ("../../etc/passwd.pdf", sample("pdf"), "must not contain &quot;..&quot;"),
+        ("report\x07.pdf", sample("pdf"), "control characters"),
+        ("program.pdf", sample("exe"), "The file must be a PDF, Word"),
+    ],
+)
+def test_bad_files_are_refused_with_a_message_and_leave_nothing_behind(
+    world: World, verified_client: MakeClient, name: str, content: bytes, message: str
+) -> None:
+    space = world.space()
+    client = verified_client(world.personas.contributor_a)
+
+    response = upload(client, space, content, name=name)
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not Document.objects.exists()
+    assert stored_objects() == []
+    assert spooled_files() == []
+
+
+def test_classification_above_the_protocols_ceiling_is_refused(world: World, verified_client: MakeClient) -> None:
+    Protocol.objects.filter(pk=world.protocol.pk).update(max_classification=Classification.OFFICIAL)
+    space = world.space()
+    client = verified_client(world.personas.contributor_a)
+
+    response = upload(client, space, sample("pdf"), classification=Classification.OFFICIAL_SENSITIVE)
+
+    assert response.status_code == 400
+    assert "allows documents up to OFFICIAL" in response.content.decode()
+    assert not Document.objects.exists()
+    assert (stored_objects(), spooled_files()) == ([], [])
+
+
+def test_oversized_file_is_refused(world: World, verified_client: MakeClient) -> None:
+    space = world.space()
+    client = verified_client(world.personas.contributor_a)
+
+    with override_settings(SHARING_MAX_UPLOAD_BYTES=4096):
+        response = upload(client, space, b"x" * 5000, name="big.txt")
+
+    assert response.status_code == 400
+    assert "The file must be smaller than 4 KB" in response.content.decode()
+    assert (stored_objects(), spooled_files()) == ([], [])
+
+
+def test_no_upload_or_download_once_the_protocol_has_expired(world: World, verified_client: MakeClient) -> None:
+    space = world.space()
+    client = verified_client(world.personas.contributor_a)
+    upload(client, space, sample("pdf"))
+    version = only_version()
+    Protocol.objects.filter(pk=world.protocol.pk).update(valid_to=timezone.localdate() - timedelta(days=1))
+
+    response = upload(client, space, sample("pdf"), title="Second")
+
+    assert response.status_code == 403
+    assert "while its protocol is in force" in response.content.decode()
+    assert download(client, version)[0] == 404
+    assert spooled_files() == []
+
+
+def test_people_outside_the_space_cannot_upload(world: World, verified_client: MakeClient) -> None:
+    space = world.space()
+    outsider = verified_client(world.personas.outsider)
+
+    response = upload(outsider, space, sample("pdf"))
+
+    assert response.status_code == 404
+    assert (stored_objects(), spooled_files()) == ([], [])
+
+
+def test_official_sensitive_needs_a_second_factor_within_twelve_hours(
+    world: World, verified_client: MakeClient
+) -> None:
+    space = world.space()
+    client = verified_client(world.personas.contributor_a, sudo=True)
+    upload(client, space, sample("pdf"), classification=Classification.OFFICIAL_SENSITIVE)
+    version = only_version()
+    session = client.session
+    session[SUDO_SESSION_KEY] = time.time() - 12 * 3600 - 1
+    session.save()
+
+    status, _, headers = download(client, version)
+
+    assert status == 302
+    assert headers["Location"].startswith(reverse("accounts:sudo"))
+    session[SUDO_SESSION_KEY] = time.time() - 11 * 3600
+    session.save()
+    assert download(client, version)[0] == 200
+
+
+def test_pdf_downloads_with_a_watermark_naming_the_recipient(
+    world: World, verified_client: MakeClient, security_events: EventLog
+) -> None:
+    space = world.space()
+    client = verified_client(world.personas.contributor_a)
+    upload(client, space, sample("pdf"))
+    version = only_version()
+
+    status, body, headers = download(client, version, watermark="1")
+
+    assert status == 200
+    text = PdfReader(io.BytesIO(body)).pages[0].extract_text()
+    assert world.personas.contributor_a.full_name in text
+    assert "watermarked" in headers["Content-Disposition"]
+    assert security_events.find("sharing.document_downloaded").details["watermarked"] is True
