@@ -4,8 +4,8 @@ import hashlib
 import io
 import time
 from collections.abc import Callable
-from typing import Any
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.test import Client, override_settings
@@ -17,7 +17,10 @@ from dhr_tracker.accounts.rules import SUDO_SESSION_KEY
 from sharing.models import Classification, Document, DocumentVersion, Grant, Protocol, VersionStatus
 from tests.conftest import EventLog
 from tests.sharing.conftest import World, post_file, spooled_files, stored_objects, upload
-from tests.sharing.samples import sample
+from tests.sharing.samples import EICAR, sample
+from tests.sharing.test_scanning import FakeClamd, behaviour, clamd
+
+__all__ = ["behaviour", "clamd"]  # fixtures, used by name
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clean_storage")]
 
@@ -258,3 +261,24 @@ def test_pdf_downloads_with_a_watermark_naming_the_recipient(
     assert world.personas.contributor_a.full_name in text
     assert "watermarked" in headers["Content-Disposition"]
     assert security_events.find("sharing.document_downloaded").details["watermarked"] is True
+
+
+def test_a_virus_found_by_the_scanner_is_refused_and_never_stored(
+    world: World, verified_client: MakeClient, clamd: FakeClamd, security_events: EventLog
+) -> None:
+    space = world.space()
+    client = verified_client(world.personas.contributor_a)
+
+    with override_settings(SHARING_SCANNER_URL=f"clamd://127.0.0.1:{clamd.port}"):
+        clean = upload(client, space, sample("txt"), name="notes.txt", title="Clean")
+        infected = upload(client, space, b"Attached below:\n" + EICAR + b"\n", name="virus.txt", title="Infected")
+
+    assert clean.status_code == infected.status_code == 302
+    assert only_version("Clean").status == VersionStatus.AVAILABLE
+    version = only_version("Infected")
+    assert version.status == VersionStatus.REFUSED
+    assert "A virus was found in the file (Win.Test.EICAR_HDB-1)" in client.get(infected["Location"]).content.decode()
+    assert download(client, version)[0] == 409
+    assert len(stored_objects()) == 1
+    assert spooled_files() == []
+    assert security_events.find("sharing.version_refused").details["version"] == 1
