@@ -2,21 +2,26 @@
 
 import hashlib
 import io
+import os
 import time
+import uuid
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
-from django.test import Client, override_settings
+from django.conf import settings
+from django.test import Client, TestCase, override_settings
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
 from dhr_tracker.accounts.rules import SUDO_SESSION_KEY
+from sharing import tasks
 from sharing.models import Classification, Document, DocumentVersion, Grant, Protocol, VersionStatus
 from tests.conftest import EventLog
-from tests.sharing.conftest import World, post_file, spooled_files, stored_objects, upload
+from tests.sharing.conftest import World, multipart, post_file, spooled_files, stored_objects, upload
 from tests.sharing.samples import EICAR, sample
 from tests.sharing.test_scanning import FakeClamd, behaviour, clamd
 
@@ -282,3 +287,113 @@ def test_a_virus_found_by_the_scanner_is_refused_and_never_stored(
     assert len(stored_objects()) == 1
     assert spooled_files() == []
     assert security_events.find("sharing.version_refused").details["version"] == 1
+
+
+def test_an_upload_without_the_csrf_token_is_refused_and_nothing_is_kept(
+    world: World, verified_client: MakeClient
+) -> None:
+    space = world.space()
+    client = verified_client(world.personas.contributor_a)
+    client.handler.enforce_csrf_checks = True
+
+    response = upload(client, space, sample("pdf"))
+
+    assert response.status_code == 403
+    assert not Document.objects.exists()
+    assert (stored_objects(), spooled_files()) == ([], [])
+
+
+def test_only_the_owning_agency_adds_versions_and_shares(world: World, verified_client: MakeClient) -> None:
+    space = world.space()
+    owner = verified_client(world.personas.contributor_a)
+    upload(owner, space, sample("pdf"))
+    document = only_version().document
+    other = verified_client(world.personas.contributor_b)
+    new_version = reverse("sharing:version_upload", args=[document.pk])
+
+    # Not shared with them: nothing shows the document exists.
+    assert post_file(other, new_version, sample("pdf"), name="v2.pdf").status_code == 404
+    Grant.objects.create(document=document, user=world.personas.contributor_b, granted_by=world.personas.contributor_a)
+    # Shared with them: they may read, but not change it or share it onward.
+    assert post_file(other, new_version, sample("pdf"), name="v2.pdf").status_code == 403
+    grant = Grant.objects.get()
+    assert other.post(reverse("sharing:grant_revoke", args=[document.pk, grant.pk])).status_code == 403
+    assert document.versions.count() == 1
+    assert spooled_files() == []
+
+
+@pytest.mark.parametrize(
+    ("grantee", "message"),
+    [
+        ("owner-agency", "Select a valid choice"),
+        ("twice", "already have access"),
+        ("past", "must be in the future"),
+    ],
+)
+def test_grants_that_make_no_sense_are_refused_with_a_message(
+    world: World, verified_client: MakeClient, grantee: str, message: str
+) -> None:
+    space = world.space()
+    owner = verified_client(world.personas.contributor_a)
+    upload(owner, space, sample("pdf"))
+    document = only_version().document
+    url = reverse("sharing:grant_add", args=[document.pk])
+    data = {"grantee": f"user:{world.personas.contributor_b.pk}"}
+    if grantee == "owner-agency":
+        data = {"grantee": f"party:{world.agency_a.pk}"}
+    elif grantee == "twice":
+        owner.post(url, data)
+    else:
+        data["expires_on"] = (timezone.localdate() - timedelta(days=1)).isoformat()
+
+    response = owner.post(url, data)
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert Grant.objects.count() == (1 if grantee == "twice" else 0)
+
+
+def test_the_document_list_costs_the_same_queries_however_many_documents(
+    world: World, verified_client: MakeClient, django_assert_max_num_queries: Any
+) -> None:
+    space = world.space()
+    client = verified_client(world.personas.contributor_a)
+    for number in range(3):
+        upload(client, space, sample("txt"), name=f"n{number}.txt", title=f"Note {number}")
+    url = reverse("sharing:space", args=[space.pk])
+    client.get(url)
+
+    with django_assert_max_num_queries(20):
+        page = client.get(url)
+
+    assert page.status_code == 200
+    for number in range(3):
+        upload(client, space, sample("txt"), name=f"m{number}.txt", title=f"More {number}")
+    with django_assert_max_num_queries(20):
+        assert "More 2" in client.get(url).content.decode()
+
+
+def test_the_nightly_sweep_restarts_stalled_uploads_and_removes_orphans(
+    world: World, verified_client: MakeClient
+) -> None:
+    space = world.space()
+    client = verified_client(world.personas.contributor_a)
+    with TestCase.captureOnCommitCallbacks(execute=False):
+        body, content_type = multipart(
+            {"title": "Stalled", "description": "", "classification": "official"}, name="s.pdf", content=sample("pdf")
+        )
+        client.post(reverse("sharing:document_upload", args=[space.pk]), body, content_type=content_type)
+    stalled = only_version("Stalled")
+    DocumentVersion.objects.filter(pk=stalled.pk).update(uploaded_at=timezone.now() - timedelta(hours=1))
+    spool = Path(settings.SHARING_SPOOL_DIR)
+    orphan, abandoned = spool / str(uuid.uuid4()), spool / f"{uuid.uuid4()}.part"
+    for path in (orphan, abandoned):
+        path.write_bytes(b"ciphertext of a request that died")
+        os.utime(path, (time.time() - 7 * 3600,) * 2)
+
+    removed = tasks.sweep_uploads.delay().get()
+
+    assert removed == 2
+    stalled.refresh_from_db()
+    assert stalled.status == VersionStatus.AVAILABLE
+    assert spooled_files() == []
