@@ -144,7 +144,7 @@ class DocumentForm(UploadForm):
         error_messages={"required": "Select the document's classification"},
     )
     access_ends_on = forms.DateField(
-        label="Access ends on (optional)",
+        label="Last day of access (optional)",
         required=False,
         widget=DATE,
         help_text="After this date nobody can open the document, though it is kept until its retention ends",
@@ -160,4 +160,4 @@ class GrantForm(forms.Form):
             choices=[("", "Choose"), *choices],
             error_messages={"required": "Choose who to share the document with"},
         )
-        self.fields["expires_on"] = forms.DateField(label="Access ends on (optional)", required=False, widget=DATE)
+        self.fields["expires_on"] = forms.DateField(label="Last day of access (optional)", required=False, widget=DATE)

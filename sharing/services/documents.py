@@ -42,7 +42,7 @@ from sharing.uploads import SpooledUpload, spool_path
 logger = logging.getLogger(__name__)
 
 CLASSIFICATION_MESSAGE = "The protocol for this space allows documents up to {ceiling}. Choose {ceiling} or lower"
-EXPIRY_MESSAGE = "The date access ends must be in the future"
+EXPIRY_MESSAGE = "The last day of access must be today or later"
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def _check_fields(space: Space, fields: DocumentFields) -> None:
     if not protocol.allows(fields.classification):
         errors["classification"] = CLASSIFICATION_MESSAGE.format(ceiling=protocol.get_max_classification_display())
     if fields.access_expires_at is not None and fields.access_expires_at <= timezone.now():
-        errors["access_expires_at"] = EXPIRY_MESSAGE
+        errors["access_ends_on"] = EXPIRY_MESSAGE
     if errors:
         raise ValidationError(errors)
 
@@ -244,7 +244,7 @@ def grant_access(
     errors = {}
     space = document.space
     if expires_at is not None and expires_at <= timezone.now():
-        errors["expires_at"] = "The date access ends must be in the future"
+        errors["expires_on"] = EXPIRY_MESSAGE
     if user_id is not None:
         member = SpaceMember.objects.current().filter(space=space, user_id=user_id).first()
         if member is None:

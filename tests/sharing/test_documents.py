@@ -327,7 +327,7 @@ def test_only_the_owning_agency_adds_versions_and_shares(world: World, verified_
     [
         ("owner-agency", "Select a valid choice"),
         ("twice", "already have access"),
-        ("past", "must be in the future"),
+        ("past", "The last day of access must be today or later"),
     ],
 )
 def test_grants_that_make_no_sense_are_refused_with_a_message(
@@ -397,3 +397,20 @@ def test_the_nightly_sweep_restarts_stalled_uploads_and_removes_orphans(
     stalled.refresh_from_db()
     assert stalled.status == VersionStatus.AVAILABLE
     assert spooled_files() == []
+
+
+def test_access_ends_after_the_last_day_of_access(world: World, verified_client: MakeClient) -> None:
+    space = world.space()
+    client = verified_client(world.personas.contributor_a)
+    yesterday, today = timezone.localdate() - timedelta(days=1), timezone.localdate()
+
+    refused = upload(client, space, sample("pdf"), access_ends_on=yesterday.isoformat())
+    accepted = upload(client, space, sample("pdf"), access_ends_on=today.isoformat())
+
+    assert refused.status_code == 400
+    assert "The last day of access must be today or later" in refused.content.decode()
+    assert accepted.status_code == 302
+    version = only_version()
+    assert download(client, version)[0] == 200
+    Document.objects.filter(pk=version.document_id).update(access_expires_at=timezone.now())
+    assert download(client, version)[0] == 404
