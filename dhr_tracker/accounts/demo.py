@@ -1,4 +1,4 @@
-"""The fictional demo partnership: agencies and one user for each role.
+"""The fictional demo partnership: agencies, one user for each role, and a space to share documents in.
 
 Used by ``manage.py seed_demo`` in the embedded default only. Everything here is invented.
 """
@@ -6,6 +6,7 @@ Used by ``manage.py seed_demo`` in the embedded default only. Everything here is
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
 from dhr_tracker.accounts import events
 from dhr_tracker.accounts.models import (
@@ -18,6 +19,8 @@ from dhr_tracker.accounts.models import (
     PartnershipRoleKind,
     User,
 )
+from sharing.models import Classification, LegalBasis, Protocol, add_months
+from sharing.services import protocols as sharing
 
 # Published on purpose: the demo runs only in the embedded default (seed_demo refuses production).
 DEMO_PASSWORD = "demo-sign-in-2026!"  # noqa: S105
@@ -129,5 +132,49 @@ def seed() -> list[Persona]:
                     ended_at=None,
                     defaults={"job_title": "Safeguarding lead"},
                 )
+        _seed_sharing(partnerships[EXAMPLESHIRE], agencies)
         events.emit("demo.seeded", outcome=events.ALLOWED)
     return list(PERSONAS)
+
+
+DEMO_PROTOCOL = "Exampleshire DHR information-sharing protocol"
+DEMO_SPACE = "Demo review DHR-2026-01"
+
+
+def _seed_sharing(partnership: Partnership, agencies: dict[str, Agency]) -> None:
+    """An active protocol between the police and the hospitals trust, and a space to try uploads in."""
+    if Protocol.objects.filter(scope=partnership, title=DEMO_PROTOCOL).exists():
+        return
+    coordinator = User.objects.get(email=f"coordinator@{DOMAIN}")
+    police, health = User.objects.get(email=f"police@{DOMAIN}"), User.objects.get(email=f"health@{DOMAIN}")
+    police_agency, health_agency = (
+        agencies["Exampleshire Police"],
+        agencies["Exampleshire Hospitals NHS Foundation Trust"],
+    )
+    today = timezone.localdate()
+    protocol = sharing.draft_protocol(
+        actor=coordinator,
+        scope_id=partnership.pk,
+        fields={
+            "title": DEMO_PROTOCOL,
+            "purposes": "Sharing agency records with the panel of domestic homicide reviews in Exampleshire.",
+            "legal_bases": [LegalBasis.DVCVA_2004_S9, LegalBasis.UK_GDPR_6_1_E, LegalBasis.UK_GDPR_9_2_G],
+            "legal_basis_other": "",
+            "max_classification": Classification.OFFICIAL_SENSITIVE,
+            "data_categories": "Police records, health records, chronologies and IMRs",
+            "retention_months": 36,
+            "valid_from": today,
+            "valid_to": add_months(today, 24),
+            "review_date": add_months(today, 12),
+        },
+        parties=[
+            sharing.PartyLine(police_agency.pk, police.pk, "Head of Information Management"),
+            sharing.PartyLine(health_agency.pk, health.pk, "Caldicott Guardian"),
+        ],
+        request=None,
+    )
+    for party in protocol.parties.select_related("protocol"):
+        sharing.sign_protocol(party, actor=party.signatory, request=None)
+    space = sharing.create_space(protocol, actor=coordinator, name=DEMO_SPACE, request=None)
+    sharing.add_member(space, actor=coordinator, user_id=police.pk, party_id=police_agency.pk, request=None)
+    sharing.add_member(space, actor=coordinator, user_id=health.pk, party_id=health_agency.pk, request=None)

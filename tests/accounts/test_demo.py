@@ -9,11 +9,13 @@ from django.test import Client
 
 from dhr_tracker.accounts.demo import DEMO_PASSWORD
 from dhr_tracker.accounts.models import Agency, AgencyMembership, Partnership, PartnershipRole, TOTPDevice, User
+from sharing import access
+from sharing.models import Protocol, Space, SpaceMember
 from tests.accounts.helpers import enter_code, sign_in
 
 pytestmark = pytest.mark.django_db
 
-MODELS = (User, Partnership, Agency, PartnershipRole, AgencyMembership)
+MODELS = (User, Partnership, Agency, PartnershipRole, AgencyMembership, Protocol, Space, SpaceMember)
 
 
 def test_seed_demo_is_idempotent_and_prints_how_to_sign_in() -> None:
@@ -63,3 +65,15 @@ def test_demo_commands_refuse_production(settings: Any, command: list[str]) -> N
     settings.PRODUCTION = True
     with pytest.raises(CommandError, match="never runs in production"):
         call_command(*command)
+
+
+def test_demo_contributors_can_upload_to_the_demo_space_straight_away() -> None:
+    call_command("seed_demo", stdout=StringIO())
+
+    (protocol,) = Protocol.objects.all()
+    (space,) = Space.objects.all()
+    assert protocol.in_force()
+    police = User.objects.get(email="police@exampleshire.example")
+    outsider = User.objects.get(email="outsider@exampleshire.example")
+    assert access.can_upload(police, space)
+    assert not access.can_upload(outsider, space)
