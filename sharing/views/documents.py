@@ -13,6 +13,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.http.request import UnreadablePostError
@@ -237,9 +238,9 @@ def version_download(request: HttpRequest, document_id: int, version_id: str) ->
     document = access.access_document(request.user, document_id, for_write=False)
     if not access.second_factor_fresh_for(document, hooks().second_factor_at(request)):
         return hooks().ask_second_factor(request)
-    version = get_object_or_404(DocumentVersion.objects.select_related("document__space__protocol"), pk=version_id)
-    if version.document_id != document.pk:
-        return _problem(request, "This version does not belong to the document.", status=404, title="Page not found")
+    version = get_object_or_404(
+        DocumentVersion.objects.select_related("document__space__protocol"), pk=version_id, document=document
+    )
     if version.status != VersionStatus.AVAILABLE:
         return _problem(
             request,
@@ -358,7 +359,7 @@ def legal_hold(request: HttpRequest, space_id: int, document_id: int) -> HttpRes
     space = access.access_space(request.user, space_id, for_write=True)
     document = get_object_or_404(Document.objects.select_related("space__protocol"), pk=document_id, space=space)
     if not access.can_hold(request.user, document):
-        return _problem(request, "This document has been destroyed.", status=403, title="You cannot change this hold")
+        raise PermissionDenied
     form = ReasonForm(posted(request))
     if form.is_valid():
         change = services.lift_legal_hold if document.legal_hold else services.set_legal_hold
