@@ -57,6 +57,7 @@ test: install chromium services lint
 # Benchmarks print their figures; they are never part of `make test`.
 bench: install services
 	$(PY) bench/audit_bench.py
+	$(PY) bench/sharing_bench.py
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -38,7 +38,7 @@ import io
 import os
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -163,9 +163,12 @@ class _ChunkCipher:
         position = index.to_bytes(4, "big") + (b"\x01" if final else b"\x00")
         return self._prefix + position, self._header + position
 
-    def seal(self, index: int, final: bool, plaintext: Bytes) -> bytes:
+    def seal_into(self, index: int, final: bool, plaintext: Bytes, buffer: memoryview) -> memoryview:
+        """Seal into the start of ``buffer`` and return the sealed chunk, a view of it."""
         nonce, aad = self._nonce_and_aad(index, final)
-        return self._aead.encrypt(nonce, plaintext, aad)
+        sealed = buffer[: len(plaintext) + TAG_SIZE]
+        self._aead.encrypt_into(nonce, plaintext, aad, sealed)
+        return sealed
 
     def _try_open(self, index: int, final: bool, ciphertext: Bytes) -> bytes | None:
         nonce, aad = self._nonce_and_aad(index, final)
@@ -254,6 +257,7 @@ class Encryptor:
         self._header: bytes | None = header.to_bytes()
         self._cipher = _ChunkCipher(AESGCM(data_key), header)
         self._pending = _HoldBack(chunk_size)
+        self._sealed = memoryview(bytearray(chunk_size + TAG_SIZE))
         self._index = 0
         self._finalized = False
 
@@ -265,18 +269,35 @@ class Encryptor:
 
     def update(self, data: Bytes) -> bytes:
         """Take more plaintext; return the ciphertext that is ready (the header first, then whole non-final chunks)."""
-        out = self._start()
-        for piece in self._pending.feed(data):
-            out.append(self._cipher.seal(self._index, False, piece))
-            self._index += 1
+        out: list[bytes] = []
+        self.update_into(data, lambda piece: out.append(bytes(piece)))
         return b"".join(out)
 
     def finalize(self) -> bytes:
         """Return the rest of the ciphertext, ending with the final chunk."""
-        out = self._start()
-        self._finalized = True
-        out.append(self._cipher.seal(self._index, True, self._pending.rest()))
+        out: list[bytes] = []
+        self.finalize_into(lambda piece: out.append(bytes(piece)))
         return b"".join(out)
+
+    def update_into(self, data: Bytes, write: Callable[[Bytes], object]) -> None:
+        """As ``update``, but hand each piece of ciphertext to ``write`` as it is ready.
+
+        Chunks are sealed into one buffer reused for the whole stream, so a long upload takes
+        no fresh megabyte of memory per chunk (fresh pages cost more than the encryption): a
+        piece is valid only until ``write`` returns.
+        """
+        for header in self._start():
+            write(header)
+        for piece in self._pending.feed(data):
+            write(self._cipher.seal_into(self._index, False, piece, self._sealed))
+            self._index += 1
+
+    def finalize_into(self, write: Callable[[Bytes], object]) -> None:
+        """As ``finalize``, handing the rest of the ciphertext to ``write``."""
+        for header in self._start():
+            write(header)
+        self._finalized = True
+        write(self._cipher.seal_into(self._index, True, self._pending.rest(), self._sealed))
 
 
 class Decryptor:

@@ -164,7 +164,8 @@ class EncryptingUploadHandler(FileUploadHandler):
         except OSError:
             self._part = None
             self._refuse(SPOOL_FAILED_MESSAGE)
-        self._out = os.fdopen(descriptor, "wb", buffering=0)
+        # Buffered: it writes a whole piece even where the operating system takes part of it at once.
+        self._out = os.fdopen(descriptor, "wb")
         self._encryptor = Encryptor(self._data_key, self._version_id)
         self._hash = _BackgroundHash()
         self._name = file_name
@@ -180,7 +181,7 @@ class EncryptingUploadHandler(FileUploadHandler):
         if len(self._head) < HEAD_SIZE:
             self._head += raw_data[: HEAD_SIZE - len(self._head)]
         try:
-            self._out.write(self._encryptor.update(raw_data))
+            self._encryptor.update_into(raw_data, self._out.write)
         except OSError:
             self._refuse(SPOOL_FAILED_MESSAGE)
         return None
@@ -192,7 +193,7 @@ class EncryptingUploadHandler(FileUploadHandler):
         if self._hash is None:
             return None
         try:
-            self._out.write(self._encryptor.finalize())
+            self._encryptor.finalize_into(self._out.write)
             self._out.close()
             final = self._part.with_suffix("")
             self._part.rename(final)

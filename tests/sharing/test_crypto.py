@@ -75,6 +75,32 @@ def test_round_trip_whatever_the_sizes_of_the_pieces(size: int, piece: int) -> N
 
 
 @pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("piece", [1, 7, SMALL, 100])
+def test_writing_into_a_sink_gives_the_same_stream_without_new_buffers(size: int, piece: int) -> None:
+    """The sink sees one reused buffer for every sealed chunk, and what it copies decrypts whole."""
+    plaintext = os.urandom(size)
+    encryptor = Encryptor(KEY, VERSION, SMALL)
+    received: list[bytes] = []
+    buffers: set[int] = set()
+
+    def sink(data: bytes | memoryview) -> None:
+        received.append(bytes(data))
+        if isinstance(data, memoryview):
+            buffers.add(id(data.obj))
+
+    for start in range(0, size, piece):
+        encryptor.update_into(plaintext[start : start + piece], sink)
+    encryptor.finalize_into(sink)
+
+    ciphertext = b"".join(received)
+    assert len(ciphertext) == ciphertext_size(size, SMALL)
+    assert decrypt(ciphertext) == plaintext
+    assert len(buffers) == 1
+    with pytest.raises(StreamClosedError):
+        encryptor.update_into(b"more", sink)
+
+
+@pytest.mark.parametrize("size", SIZES)
 def test_every_chunk_but_the_last_is_full_and_sizes_are_predicted(size: int) -> None:
     ciphertext = encrypt(os.urandom(size))
     _, chunks = split(ciphertext)
