@@ -85,7 +85,9 @@ def _receive(
     limit = settings.SHARING_MAX_UPLOAD_BYTES
     declared = request.META.get("CONTENT_LENGTH") or "0"
     if declared.isdigit() and int(declared) > limit + UPLOAD_OVERHEAD:
-        form = form_class()
+        # The body stays unread, so the size is the only thing to report.
+        form = form_class(data={})
+        form.errors.clear()
         form.add_error("file", f"The file must be smaller than {describe_size(limit)}")
         return page(form, 413)
     handler = EncryptingUploadHandler(

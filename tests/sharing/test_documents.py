@@ -437,3 +437,15 @@ def test_a_spool_file_damaged_before_storing_is_caught_and_the_user_asked_to_upl
     assert version.status == VersionStatus.DAMAGED
     assert "Upload it again" in client.get(response["Location"]).content.decode()
     assert (stored_objects(), spooled_files()) == ([], [])
+
+
+def test_an_upload_declared_far_over_the_limit_is_refused_unread(world: World, verified_client: MakeClient) -> None:
+    space = world.space()
+    client = verified_client(world.personas.contributor_a)
+
+    with override_settings(SHARING_MAX_UPLOAD_BYTES=4096):
+        response = upload(client, space, b"x" * (2 * 1024**2), name="big.txt")
+
+    assert response.status_code == 413
+    assert "The file must be smaller than 4 KB" in response.content.decode()
+    assert (stored_objects(), spooled_files()) == ([], [])
