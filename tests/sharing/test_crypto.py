@@ -83,7 +83,7 @@ def test_writing_into_a_sink_gives_the_same_stream_without_new_buffers(size: int
     received: list[bytes] = []
     buffers: set[int] = set()
 
-    def sink(data: bytes | memoryview) -> None:
+    def sink(data: bytes | bytearray | memoryview) -> None:
         received.append(bytes(data))
         if isinstance(data, memoryview):
             buffers.add(id(data.obj))
