@@ -47,6 +47,7 @@ from audit.checkpoints import publish_checkpoint  # noqa: E402
 from audit.models import AuditEvent, Checkpoint, Outcome  # noqa: E402
 from audit.trail import record  # noqa: E402
 from audit.verification import verify  # noqa: E402
+from bench.reporting import require, say  # noqa: E402
 from dhr_tracker.accounts.models import (  # noqa: E402
     Agency,
     AgencyMembership,
@@ -72,16 +73,6 @@ ACTIONS = [
     "panel.member_added",
     "report.drafted",
 ]
-
-
-def say(text: str) -> None:
-    print(text, flush=True)  # noqa: T201
-
-
-def require(condition: bool, message: str) -> None:
-    """Stop the benchmark loudly: a figure measured on a broken trail means nothing."""
-    if not condition:
-        raise SystemExit(f"benchmark aborted: {message}")
 
 
 def reset_trail() -> None:

@@ -43,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: E402
 
+from bench.reporting import require, say  # noqa: E402
 from sharing.crypto import CHUNK_SIZE  # noqa: E402
 
 MIB = 1024**2
@@ -75,16 +76,6 @@ _APP_ENV_REMOVED = (
     "SECURE_COOKIES",
     "BEHIND_TLS_PROXY",
 )
-
-
-def say(text: str) -> None:
-    print(text, flush=True)  # noqa: T201
-
-
-def require(condition: bool, message: str) -> None:
-    """Stop the benchmark loudly: a figure measured on a broken path means nothing."""
-    if not condition:
-        raise SystemExit(f"benchmark aborted: {message}")
 
 
 def mb_s(size: int, seconds: float) -> float:
