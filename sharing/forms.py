@@ -9,7 +9,7 @@ from sharing.integration import hooks
 from sharing.models import Classification, LegalBasis
 from sharing.services.protocols import PartyLine
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date", "class": "govuk-input--width-10"})
 RETENTION_MAX_MONTHS = 1200
 
 
