@@ -4,7 +4,6 @@ Rows are changed only by ``sharing/services/``. Nothing here is ever deleted: a 
 protocol, a removed member, a revoked grant and a shredded document all stay as records.
 """
 
-import calendar
 import uuid
 from datetime import date
 
@@ -42,13 +41,6 @@ class ProtocolStatus(models.TextChoices):
     SUSPENDED = "suspended", "Suspended"
     EXPIRED = "expired", "Expired"
     WITHDRAWN = "withdrawn", "Withdrawn"
-
-
-def add_months(day: date, months: int) -> date:
-    """``day`` plus ``months`` calendar months, on the last day of a shorter month if need be."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
 
 
 class Protocol(models.Model):

@@ -19,7 +19,8 @@ from dhr_tracker.accounts.models import (
     PartnershipRoleKind,
     User,
 )
-from sharing.models import Classification, LegalBasis, Protocol, add_months
+from sharing.dates import add_months
+from sharing.models import Classification, LegalBasis, Protocol
 from sharing.services import protocols as sharing
 
 # Published on purpose: the demo runs only in the embedded default (seed_demo refuses production).

@@ -25,6 +25,7 @@ from audit.models import Outcome
 from audit.trail import record
 from sharing import access, config, objects
 from sharing.crypto import CHUNK_SIZE, IntegrityError, decrypt_chunks
+from sharing.dates import add_months
 from sharing.keys import WrappedKey
 from sharing.models import (
     Document,
@@ -33,7 +34,6 @@ from sharing.models import (
     Space,
     SpaceMember,
     VersionStatus,
-    add_months,
 )
 from sharing.services import record_change
 from sharing.sniffing import FileType, Refused, safe_filename, sniff

@@ -9,8 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sharing import config, tasks
+from sharing.dates import add_months
 from sharing.keys import LocalKeyring, WrappedKey
-from sharing.models import Document, DocumentVersion, Space, VersionStatus, add_months
+from sharing.models import Document, DocumentVersion, Space, VersionStatus
 from tests.conftest import EventLog
 from tests.sharing.conftest import World, stored_objects, upload
 from tests.sharing.samples import sample
