@@ -188,9 +188,13 @@ class EncryptingUploadHandler(FileUploadHandler):
 
     # Django types this as returning an UploadedFile; the parser only puts the object in FILES.
     def file_complete(self, file_size: int) -> SpooledUpload | None:  # type: ignore[override]
-        if self._encryptor is None or self._out is None or self._part is None or self._wrapped is None:
-            return None
-        if self._hash is None:
+        if (
+            self._encryptor is None
+            or self._out is None
+            or self._part is None
+            or self._wrapped is None
+            or self._hash is None
+        ):
             return None
         try:
             self._encryptor.finalize_into(self._out.write)

@@ -171,12 +171,24 @@ def store_version(version_id: uuid.UUID) -> None:
     """Scan a pending version's plaintext (decrypted in memory) and move its ciphertext to storage.
 
     Idempotent: a version no longer pending is left alone; if an earlier attempt stored the
-    object but did not live to mark it, the stored object is kept. Storage, key-service and
-    scanner outages raise for the task to retry; the spool file stays until the object is stored.
+    object but did not live to mark it, the stored object is kept. One attempt at a time: the
+    sweep may start another while a long one is still scanning or uploading, and two attempts
+    would each replace the object the other stored; the second finds the row locked and leaves.
+    Storage, key-service and scanner outages raise for the task to retry; the spool file stays
+    until the object is stored.
     """
-    version = DocumentVersion.objects.select_related("document__space__protocol").get(pk=version_id)
-    if version.status != VersionStatus.PENDING:
-        return
+    with transaction.atomic():
+        version = (
+            DocumentVersion.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("document__space__protocol")
+            .filter(pk=version_id)
+            .first()
+        )
+        if version is not None and version.status == VersionStatus.PENDING:
+            _store(version)
+
+
+def _store(version: DocumentVersion) -> None:
     spooled = spool_path(config.spool_dir(), version.id)
     if not spooled.exists():
         if objects.exists(version.object_name):
@@ -215,21 +227,18 @@ def note_delay(version_id: uuid.UUID, problem: Exception) -> None:
 
 
 def _finish(version: DocumentVersion, status: str, detail: str) -> None:
-    with transaction.atomic():
-        locked = DocumentVersion.objects.select_for_update().get(pk=version.pk)
-        if locked.status != VersionStatus.PENDING:
-            return
-        locked.status, locked.status_detail = status, detail
-        locked.save(update_fields=["status", "status_detail"])
-        if status != VersionStatus.AVAILABLE:
-            record_change(
-                f"sharing.version_{status}",
-                actor=None,
-                target=version.document,
-                scope_id=version.document.space.protocol.scope_id,
-                request=None,
-                version=version.number,
-            )
+    """Settle a pending version (its row already locked by ``store_version``)."""
+    version.status, version.status_detail = status, detail
+    version.save(update_fields=["status", "status_detail"])
+    if status != VersionStatus.AVAILABLE:
+        record_change(
+            f"sharing.version_{status}",
+            actor=None,
+            target=version.document,
+            scope_id=version.document.space.protocol.scope_id,
+            request=None,
+            version=version.number,
+        )
 
 
 # Grants ---------------------------------------------------------------------------------------
@@ -348,16 +357,16 @@ def report_integrity_failure(version: DocumentVersion, *, actor: Any, detail: st
 # Retention --------------------------------------------------------------------------------------
 
 
-def set_legal_hold(document: Document, *, actor: Any, reason: str, request: HttpRequest | None) -> None:
+def set_legal_hold(document: Document, *, actor: Any, reason: str, request: HttpRequest | None) -> Document:
     """Keep the document past its retention end until the hold is lifted."""
-    _change_hold(document, actor=actor, hold=True, reason=reason, request=request)
+    return _change_hold(document, actor=actor, hold=True, reason=reason, request=request)
 
 
-def lift_legal_hold(document: Document, *, actor: Any, reason: str, request: HttpRequest | None) -> None:
-    _change_hold(document, actor=actor, hold=False, reason=reason, request=request)
+def lift_legal_hold(document: Document, *, actor: Any, reason: str, request: HttpRequest | None) -> Document:
+    return _change_hold(document, actor=actor, hold=False, reason=reason, request=request)
 
 
-def _change_hold(document: Document, *, actor: Any, hold: bool, reason: str, request: HttpRequest | None) -> None:
+def _change_hold(document: Document, *, actor: Any, hold: bool, reason: str, request: HttpRequest | None) -> Document:
     if not reason.strip():
         raise ValidationError({"reason": "Enter the reason"})
     with transaction.atomic():
@@ -374,6 +383,7 @@ def _change_hold(document: Document, *, actor: Any, hold: bool, reason: str, req
             request=request,
             reason=reason,
         )
+    return document
 
 
 def shred_document(document: Document, *, today: date) -> bool:

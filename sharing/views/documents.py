@@ -7,6 +7,7 @@ plaintext's SHA-256 receipt have been checked, so a truncated or altered object 
 the user complete.
 """
 
+import functools
 import hashlib
 from collections.abc import Callable, Iterator
 from datetime import datetime, time, timedelta
@@ -48,6 +49,7 @@ UNAVAILABLE_MESSAGE = (
 )
 
 
+@functools.cache
 def _csrf_middleware() -> type[CsrfViewMiddleware]:
     """The project's CSRF middleware (a subclass of Django's), to check uploads after reading them."""
     for path in settings.MIDDLEWARE:
@@ -365,10 +367,10 @@ def legal_hold(request: HttpRequest, space_id: int, document_id: int) -> HttpRes
     form = ReasonForm(posted(request))
     if form.is_valid():
         change = services.lift_legal_hold if document.legal_hold else services.set_legal_hold
-        done = submit(
+        held = submit(
             form,
-            lambda: change(document, actor=request.user, reason=form.cleaned_data["reason"], request=request) or True,
+            lambda: change(document, actor=request.user, reason=form.cleaned_data["reason"], request=request),
         )
-        if done:
+        if held is not None:
             return redirect("sharing:space", space_id=space.pk)
     return render(request, "sharing/legal_hold.html", {"form": form, "document": document}, status=status_for(form))
