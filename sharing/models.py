@@ -221,6 +221,8 @@ class DocumentVersion(models.Model):
     wrapped_key = models.TextField(blank=True)
     status = models.CharField(max_length=10, choices=VersionStatus.choices)
     status_detail = models.CharField(max_length=200, blank=True)
+    # When a store attempt took the version on (a lease, so only one attempt works at a time).
+    store_started_at = models.DateTimeField(null=True, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(default=timezone.now)
 

@@ -12,6 +12,7 @@ import uuid
 from datetime import timedelta
 
 from celery import shared_task
+from django.db import OperationalError
 from django.utils import timezone
 
 from sharing import config, keyops, objects
@@ -38,6 +39,9 @@ def store_version(self, version_id: str) -> None:  # type: ignore[no-untyped-def
     except _OUTAGES as exc:
         documents.note_delay(uuid.UUID(version_id), exc)
         raise self.retry(exc=exc, countdown=min(600, 10 * 2**self.request.retries)) from exc
+    except OperationalError as exc:
+        # The database itself stumbled (a restart, a lock): nothing to tell the user, try again soon.
+        raise self.retry(exc=exc, countdown=min(60, 2**self.request.retries)) from exc
 
 
 @shared_task(acks_late=True, max_retries=3, autoretry_for=(objects.StorageUnavailable,), retry_backoff=True)

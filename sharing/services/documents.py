@@ -11,13 +11,13 @@ moment even if deleting the objects has to be retried.
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -41,6 +41,8 @@ from sharing.uploads import SpooledUpload, spool_path
 
 logger = logging.getLogger(__name__)
 
+# Long enough for the largest upload to be scanned and sent to S3; a crashed attempt's lease runs out.
+STORE_LEASE = timedelta(hours=2)
 CLASSIFICATION_MESSAGE = "The protocol for this space allows documents up to {ceiling}. Choose {ceiling} or lower"
 EXPIRY_MESSAGE = "The last day of access must be today or later"
 
@@ -173,19 +175,26 @@ def store_version(version_id: uuid.UUID) -> None:
     Idempotent: a version no longer pending is left alone; if an earlier attempt stored the
     object but did not live to mark it, the stored object is kept. One attempt at a time: the
     sweep may start another while a long one is still scanning or uploading, and two attempts
-    would each replace the object the other stored; the second finds the row locked and leaves.
-    Storage, key-service and scanner outages raise for the task to retry; the spool file stays
-    until the object is stored.
+    would each replace the object the other stored, so an attempt first takes a lease on the
+    version (``STORE_LEASE``, long enough for the largest upload; a crashed attempt's lease runs
+    out). Storage, key-service and scanner outages raise for the task to retry; the spool file
+    stays until the object is stored.
     """
-    with transaction.atomic():
-        version = (
-            DocumentVersion.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("document__space__protocol")
-            .filter(pk=version_id)
-            .first()
-        )
-        if version is not None and version.status == VersionStatus.PENDING:
-            _store(version)
+    now = timezone.now()
+    claimed = (
+        DocumentVersion.objects.filter(pk=version_id, status=VersionStatus.PENDING)
+        .filter(Q(store_started_at__isnull=True) | Q(store_started_at__lt=now - STORE_LEASE))
+        .update(store_started_at=now)
+    )
+    if not claimed:
+        return
+    version = DocumentVersion.objects.select_related("document__space__protocol").get(pk=version_id)
+    try:
+        _store(version)
+    except Exception:
+        # Let the retry, or the sweep, start again at once rather than wait for the lease.
+        DocumentVersion.objects.filter(pk=version_id, store_started_at=now).update(store_started_at=None)
+        raise
 
 
 def _store(version: DocumentVersion) -> None:
@@ -227,18 +236,21 @@ def note_delay(version_id: uuid.UUID, problem: Exception) -> None:
 
 
 def _finish(version: DocumentVersion, status: str, detail: str) -> None:
-    """Settle a pending version (its row already locked by ``store_version``)."""
-    version.status, version.status_detail = status, detail
-    version.save(update_fields=["status", "status_detail"])
-    if status != VersionStatus.AVAILABLE:
-        record_change(
-            f"sharing.version_{status}",
-            actor=None,
-            target=version.document,
-            scope_id=version.document.space.protocol.scope_id,
-            request=None,
-            version=version.number,
-        )
+    with transaction.atomic():
+        locked = DocumentVersion.objects.select_for_update().get(pk=version.pk)
+        if locked.status != VersionStatus.PENDING:
+            return
+        locked.status, locked.status_detail = status, detail
+        locked.save(update_fields=["status", "status_detail"])
+        if status != VersionStatus.AVAILABLE:
+            record_change(
+                f"sharing.version_{status}",
+                actor=None,
+                target=version.document,
+                scope_id=version.document.space.protocol.scope_id,
+                request=None,
+                version=version.number,
+            )
 
 
 # Grants ---------------------------------------------------------------------------------------
