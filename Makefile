@@ -58,6 +58,7 @@ test: install chromium services lint
 bench: install services
 	$(PY) bench/audit_bench.py
 	$(PY) bench/sharing_bench.py
+	$(PY) bench/reviews_bench.py
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

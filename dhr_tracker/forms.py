@@ -78,3 +78,7 @@ def submit(form: forms.Form, action: Callable[[dict[str, Any]], T]) -> T | None:
 def render_form(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
     """Render a page holding ``context["form"]``; 400 when the form shows errors."""
     return render(request, template, context, status=400 if context["form"].errors else 200)
+
+
+# Browsers read a date input's value only in ISO form, whatever the language of the page.
+DATE_INPUT = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date", "class": "govuk-input--width-10"})

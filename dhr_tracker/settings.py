@@ -55,6 +55,14 @@ if not _field_keys:
 # Newest first: the first key encrypts, all of them decrypt. See dhr_tracker/fieldcrypto.py.
 FIELD_ENCRYPTION_KEYS = _field_keys
 
+# The key of the blind indexes (keyed hashes) of sealed personal data. See dhr_tracker/blindindex.py.
+_blind_key = env_secret("BLIND_INDEX_KEY")
+if _blind_key is None:
+    if PRODUCTION:
+        raise ImproperlyConfigured("BLIND_INDEX_KEY (or BLIND_INDEX_KEY_FILE) must be set when DHR_ENV=production")
+    _blind_key = generated_secret(VAR_DIR / "keys" / "blind-index.key", nbytes=32, purpose="blind index key")
+BLIND_INDEX_KEY = _blind_key
+
 # The Ed25519 key that signs audit checkpoints (base64url of the 32-byte private seed).
 _audit_key = env_secret("AUDIT_SIGNING_KEY")
 if _audit_key is None:
@@ -91,6 +99,7 @@ INSTALLED_APPS = [
     "audit",
     "sharing",
     "dhr_tracker.accounts",
+    "dhr_tracker.reviews",
 ]
 
 MIDDLEWARE = [
@@ -276,6 +285,15 @@ SHARING_MAX_UPLOAD_BYTES = env_int("SHARING_MAX_UPLOAD_BYTES", default=2 * 1024*
 # "" for none, clamd://host:3310 or clamd+unix:///run/clamav/clamd.sock.
 SHARING_SCANNER_URL = env_str("SHARING_SCANNER_URL")
 
+# Review deadlines (DHR.md s3, s19). The defaults are the guidance's; [U] items are local choices.
+REVIEW_DECISION_MONTHS = env_int("REVIEW_DECISION_MONTHS", default=1, minimum=1)
+REVIEW_COMPLETION_MONTHS = env_int("REVIEW_COMPLETION_MONTHS", default=6, minimum=1)
+REVIEW_SCOPING_WORKING_DAYS = env_int("REVIEW_SCOPING_WORKING_DAYS", default=10, minimum=1)
+REVIEW_REQUEST_WEEKS = env_int("REVIEW_REQUEST_WEEKS", default=8, minimum=1)
+REVIEW_AMBER_DAYS = env_int("REVIEW_AMBER_DAYS", default=14, minimum=0)
+# Reminders go this many days before a deadline, and once when it is overdue.
+REVIEW_REMINDER_DAYS = [int(day) for day in env_list("REVIEW_REMINDER_DAYS", default=["14", "7", "1"])]
+
 _broker = env_str("CELERY_BROKER_URL")
 CELERY_BROKER_URL = _broker or "memory://"
 CELERY_TASK_ALWAYS_EAGER = not _broker
@@ -294,6 +312,14 @@ CELERY_BEAT_SCHEDULE = {
     "sharing-expire-protocols": {"task": "sharing.tasks.expire_protocols", "schedule": crontab(hour=0, minute=5)},
     "sharing-shred-expired": {"task": "sharing.tasks.shred_expired", "schedule": crontab(hour=1, minute=0)},
     "sharing-sweep-uploads": {"task": "sharing.tasks.sweep_uploads", "schedule": 900},
+    "reviews-send-reminders": {
+        "task": "dhr_tracker.reviews.tasks.send_reminders",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    "reviews-weekly-digest": {
+        "task": "dhr_tracker.reviews.tasks.send_digests",
+        "schedule": crontab(hour=7, minute=30, day_of_week="mon"),
+    },
 }
 
 _email_host = env_str("EMAIL_HOST")

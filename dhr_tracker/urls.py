@@ -46,5 +46,6 @@ urlpatterns = [
     path("", include("dhr_tracker.accounts.urls")),
     path("audit/", include("audit.urls")),
     path("sharing/", include("sharing.urls")),
+    path("reviews/", include("dhr_tracker.reviews.urls")),
     path("admin/", admin.site.urls),
 ]

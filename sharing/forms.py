@@ -9,7 +9,8 @@ from sharing.integration import hooks
 from sharing.models import Classification, LegalBasis
 from sharing.services.protocols import PartyLine
 
-DATE = forms.DateInput(attrs={"type": "date", "class": "govuk-input--width-10"})
+# Browsers read a date input's value only in ISO form, whatever the language of the page.
+DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date", "class": "govuk-input--width-10"})
 RETENTION_MAX_MONTHS = 1200
 
 

@@ -23,3 +23,17 @@ def test_radios_are_govuk_radios_and_checkboxes_govuk_checkboxes() -> None:
     assert "govuk-radios" not in checkboxes
     assert "<legend" in radios
     assert "<legend" in checkboxes
+
+
+def test_a_single_checkbox_sits_in_a_govuk_checkbox_item_with_its_label() -> None:
+    """GOV.UK hides the bare input and draws the box on the label, so both must be in an item."""
+
+    class Single(forms.Form):
+        agree = forms.BooleanField(label="I agree", required=False, help_text="Tick if you agree")
+
+    html = str(Single()["agree"].as_field_group())
+
+    assert 'class="govuk-checkboxes__item"' in html
+    assert '<label class="govuk-label govuk-checkboxes__label" for="id_agree">I agree</label>' in html
+    assert html.index('type="checkbox"') < html.index("govuk-checkboxes__label")
+    assert 'class="govuk-hint govuk-checkboxes__hint"' in html

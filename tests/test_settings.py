@@ -28,6 +28,7 @@ PRODUCTION = {
     "SECRET_KEY": "p" * 20 + "-unique-" + "q" * 30 + "-production-value",
     "FIELD_ENCRYPTION_KEYS": "2026-1=" + "A" * 43,
     "AUDIT_SIGNING_KEY": "B" * 43,
+    "BLIND_INDEX_KEY": "C" * 43,
     "ALLOWED_HOSTS": "dhr.example.gov.uk",
     "DATABASE_URL": "postgres://app@db.internal:5432/dhr",
     "CELERY_BROKER_URL": "redis://redis.internal:6379/0",

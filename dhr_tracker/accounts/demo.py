@@ -6,6 +6,7 @@ Used by ``manage.py seed_demo`` in the embedded default only. Everything here is
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from dhr_tracker.accounts import events
@@ -22,6 +23,9 @@ from dhr_tracker.accounts.models import (
 from sharing.dates import add_months
 from sharing.models import Classification, LegalBasis, Protocol
 from sharing.services import protocols as sharing
+
+# Sent inside seed()'s transaction, so other apps (reviews) add their demo records without accounts importing them.
+demo_seeded = Signal()
 
 # Published on purpose: the demo runs only in the embedded default (seed_demo refuses production).
 DEMO_PASSWORD = "demo-sign-in-2026!"  # noqa: S105
@@ -63,6 +67,7 @@ AGENCIES = (
     ("Exampleshire Fire and Rescue Service", AgencyKind.FIRE_RESCUE, True),
     ("Exampleshire Recovery Service", AgencyKind.DRUG_ALCOHOL, False),
     ("Exampleshire Domestic Abuse Service", AgencyKind.DOMESTIC_ABUSE, False),
+    ("Exampleshire Independent Review Chairs", AgencyKind.OTHER, False),
 )
 
 EXAMPLESHIRE = PARTNERSHIPS[0][0]
@@ -89,6 +94,12 @@ PERSONAS = (
         "Harper Health",
         "contributor for the hospitals trust",
         agency="Exampleshire Hospitals NHS Foundation Trust",
+    ),
+    Persona(
+        f"independent-chair@{DOMAIN}",
+        "Indy Chair",
+        "independent chair of review DHR-2025-07",
+        agency="Exampleshire Independent Review Chairs",
     ),
     Persona(
         f"outsider@{DOMAIN}",
@@ -134,6 +145,7 @@ def seed() -> list[Persona]:
                     defaults={"job_title": "Safeguarding lead"},
                 )
         _seed_sharing(partnerships[EXAMPLESHIRE], agencies)
+        demo_seeded.send(sender=Partnership, partnership=partnerships[EXAMPLESHIRE])
         events.emit("demo.seeded", outcome=events.ALLOWED)
     return list(PERSONAS)
 
@@ -143,14 +155,16 @@ DEMO_SPACE = "Demo review DHR-2026-01"
 
 
 def _seed_sharing(partnership: Partnership, agencies: dict[str, Agency]) -> None:
-    """An active protocol between the police and the hospitals trust, and a space to try uploads in."""
+    """An active protocol between the police, the hospitals trust and the independent chairs, and a space to try uploads in."""
     if Protocol.objects.filter(scope=partnership, title=DEMO_PROTOCOL).exists():
         return
     coordinator = User.objects.get(email=f"coordinator@{DOMAIN}")
     police, health = User.objects.get(email=f"police@{DOMAIN}"), User.objects.get(email=f"health@{DOMAIN}")
-    police_agency, health_agency = (
+    chair = User.objects.get(email=f"independent-chair@{DOMAIN}")
+    police_agency, health_agency, chairs_agency = (
         agencies["Exampleshire Police"],
         agencies["Exampleshire Hospitals NHS Foundation Trust"],
+        agencies["Exampleshire Independent Review Chairs"],
     )
     today = timezone.localdate()
     protocol = sharing.draft_protocol(
@@ -171,6 +185,7 @@ def _seed_sharing(partnership: Partnership, agencies: dict[str, Agency]) -> None
         parties=[
             sharing.PartyLine(police_agency.pk, police.pk, "Head of Information Management"),
             sharing.PartyLine(health_agency.pk, health.pk, "Caldicott Guardian"),
+            sharing.PartyLine(chairs_agency.pk, chair.pk, "Director"),
         ],
         request=None,
     )

@@ -309,7 +309,7 @@ def check(
         raise TransitionRefused(f"There is no step called {name!r}", rule="unknown")
     if state not in transition.sources:
         raise TransitionRefused(
-            f"A review that is {LABELS[state].lower()} cannot move to this step: {transition.label.lower()}",
+            f"“{transition.label}” is not possible while the review is at the stage “{LABELS[state]}”",
             rule="state",
         )
     if not transition.roles & set(roles):

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from dhr_tracker.accounts.demo import DEMO_PASSWORD
+from dhr_tracker.accounts.demo import DEMO_PASSWORD, DEMO_SPACE
 from dhr_tracker.accounts.models import Agency, AgencyMembership, Partnership, PartnershipRole, TOTPDevice, User
 from sharing import access
 from sharing.models import Protocol, Space, SpaceMember
@@ -71,7 +71,7 @@ def test_demo_contributors_can_upload_to_the_demo_space_straight_away() -> None:
     call_command("seed_demo", stdout=StringIO())
 
     (protocol,) = Protocol.objects.all()
-    (space,) = Space.objects.all()
+    space = Space.objects.get(name=DEMO_SPACE)
     assert protocol.in_force()
     police = User.objects.get(email="police@exampleshire.example")
     outsider = User.objects.get(email="outsider@exampleshire.example")

@@ -103,7 +103,7 @@ def test_a_decision_needs_its_reasons(name: str) -> None:
 def test_a_step_not_allowed_from_the_current_state_says_so() -> None:
     refused = refusal("publish", state=State.SETUP, roles={Role.CSP_CHAIR}, facts=ALL_FACTS)
     assert refused.rule == "state"
-    assert refused.message == "A review that is setting up cannot move to this step: publish"
+    assert refused.message == "“Publish” is not possible while the review is at the stage “Setting up”"
 
 
 def test_information_gathering_waits_for_chair_panel_and_terms_in_that_order() -> None:

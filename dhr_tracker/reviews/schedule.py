@@ -1,0 +1,171 @@
+"""The deadlines of a review as they stand on a day, read from its rows through ``deadlines``.
+
+Each review has a decision clock (from notification), a completion clock (from the decision, net
+of pauses, plus extensions) and the open actions of its panel meetings; later issues add agency
+requests and the action plan. ``status_of`` turns them into one ``Status``: every deadline with
+its RAG and owner, the review's worst RAG, its next due date, and its days active and paused.
+
+Callers that show many reviews prefetch ``pauses``, ``extensions`` and ``meetings__actions`` (see
+``with_schedule``), so this module issues no queries of its own.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.db.models import Prefetch, QuerySet
+
+from dhr_tracker.reviews import deadlines
+from dhr_tracker.reviews.deadlines import Allowance, Clock, Policy, Rag
+from dhr_tracker.reviews.lifecycle import FINAL, State
+from dhr_tracker.reviews.models import ClockKind, MeetingAction, Review
+
+
+def policy() -> Policy:
+    """The instance's deadline policy, from settings."""
+    return Policy(
+        decision_months=settings.REVIEW_DECISION_MONTHS,
+        completion_months=settings.REVIEW_COMPLETION_MONTHS,
+        scoping_working_days=settings.REVIEW_SCOPING_WORKING_DAYS,
+        request_weeks=settings.REVIEW_REQUEST_WEEKS,
+        amber_days=settings.REVIEW_AMBER_DAYS,
+    )
+
+
+@dataclass(frozen=True)
+class Deadline:
+    key: str  # stable across days, for reminders: "decision", "completion", "action:<id>"
+    label: str
+    due: date | None  # None while an open pause holds it
+    rag: Rag
+    done_on: date | None
+    owner: str  # "csp_chair", "independent_chair", "coordinator" or "user:<id>"
+    clock: Clock | None = None
+
+
+@dataclass(frozen=True)
+class Status:
+    deadlines: list[Deadline]
+    rag: Rag
+    next_due: Deadline | None
+    active_days: int
+    paused_days: int
+    paused: bool
+
+
+def with_schedule(reviews: QuerySet[Review]) -> QuerySet[Review]:
+    """Prefetch what ``status_of`` reads."""
+    open_actions = MeetingAction.objects.filter(done_on__isnull=True).order_by("due_on")
+    return reviews.prefetch_related("pauses", "extensions", Prefetch("meetings__actions", queryset=open_actions))
+
+
+def pauses_of(review: Review) -> list[deadlines.Pause]:
+    return [
+        deadlines.Pause(start=pause.started_on, end=pause.ended_on, reason=deadlines.PauseReason(pause.reason))
+        for pause in review.pauses.all()
+    ]
+
+
+def _extensions(review: Review, kind: str) -> list[deadlines.Extension]:
+    return [
+        deadlines.Extension(days=ext.days, reason=ext.reason, granted_on=ext.granted_on)
+        for ext in review.extensions.all()
+        if ext.clock == kind
+    ]
+
+
+def decision_clock(review: Review, today: date, rules: Policy) -> Clock:
+    return deadlines.clock(
+        review.notified_on,
+        max(today, review.notified_on),
+        Allowance(months=rules.decision_months),
+        rules,
+        extensions=_extensions(review, ClockKind.DECISION),
+        done_on=review.decided_on,
+    )
+
+
+def completion_start(review: Review) -> date | None:
+    """T1: the decision to review, or the Home Office's direction after a decision not to."""
+    if review.directed_on:
+        return review.directed_on
+    if State(review.state) in (State.NOT_COMMISSIONED, State.CLOSED_NO_REVIEW):
+        return None
+    return review.decided_on
+
+
+def completion_clock(review: Review, today: date, rules: Policy, pauses: list[deadlines.Pause]) -> Clock | None:
+    start = completion_start(review)
+    if start is None:
+        return None
+    return deadlines.clock(
+        start,
+        max(today, start),
+        Allowance(months=rules.completion_months),
+        rules,
+        pauses=pauses,
+        extensions=_extensions(review, ClockKind.COMPLETION),
+        done_on=review.submitted_on,
+    )
+
+
+def _end_of_clock(review: Review, today: date) -> date:
+    """Days are counted up to today, or to the day the review ended."""
+    if State(review.state) in FINAL and review.ended_on:
+        return min(review.ended_on, today)
+    return today
+
+
+def status_of(review: Review, today: date, rules: Policy | None = None) -> Status:
+    """Every deadline of the review on ``today``, its overall RAG and its days active and paused."""
+    rules = rules or policy()
+    pauses = pauses_of(review)
+    found: list[Deadline] = []
+    decision = decision_clock(review, today, rules)
+    found.append(
+        Deadline(
+            "decision", "CSP chair's decision", decision.due.on, decision.rag, review.decided_on, "csp_chair", decision
+        )
+    )
+    completion = completion_clock(review, today, rules, pauses)
+    if completion is not None:
+        found.append(
+            Deadline(
+                "completion",
+                "Overview report to the Home Office",
+                completion.due.on,
+                completion.rag,
+                review.submitted_on,
+                "independent_chair",
+                completion,
+            )
+        )
+    if State(review.state) not in FINAL:
+        for meeting in review.meetings.all():
+            for action in meeting.actions.all():
+                if action.done_on is None:
+                    found.append(
+                        Deadline(
+                            f"action:{action.pk}",
+                            f"Meeting action: {action.text[:80]}",
+                            action.due_on,
+                            deadlines.action_target(action.due_on, today, rules),
+                            None,
+                            f"user:{action.owner_id}",
+                        )
+                    )
+    end = _end_of_clock(review, today)
+    start = review.notified_on
+    until = max(start, end)
+    active = deadlines.active_days(start, until, pauses)
+    paused = deadlines.paused_days(start, until, pauses)
+    is_paused = review.state == State.PAUSED
+    open_deadlines = [d for d in found if d.done_on is None]
+    if State(review.state) in FINAL:
+        overall = Rag.COMPLETE
+    else:
+        overall = deadlines.worst([d.rag for d in open_deadlines]) if open_deadlines else Rag.GREEN
+    dated = sorted((d for d in open_deadlines if d.due is not None), key=lambda d: d.due or today)
+    return Status(
+        found, overall, dated[0] if dated and State(review.state) not in FINAL else None, active, paused, is_paused
+    )

@@ -1,0 +1,54 @@
+"""Review pages by feature. Every view needs a verified second factor, then fetches its review
+through ``access.access_review`` (404 for anyone who may not see it) and asks the predicates of
+``reviews.access`` for each action; the services check again.
+
+Pages about one review extend ``reviews/review_base.html`` and render through ``review_page``,
+which adds the review's section navigation.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from dhr_tracker.reviews import access
+from dhr_tracker.reviews.models import Review
+
+PAGE_SIZE = 50
+
+# The sections of a review page, in the order of its navigation.
+SECTIONS = (
+    ("reviews:review", "Overview"),
+    ("reviews:people", "People"),
+    ("reviews:panel", "Chair and panel"),
+    ("reviews:terms", "Terms of reference"),
+    ("reviews:family", "Family and friends"),
+    ("reviews:meetings", "Meetings"),
+)
+
+
+def review_page(
+    request: HttpRequest,
+    template: str,
+    review: Review,
+    section: str,
+    context: dict[str, Any],
+    *,
+    status: int | None = None,
+) -> HttpResponse:
+    """Render a page of one review with its navigation; 400 when a form on it shows errors."""
+    form = context.get("form")
+    if status is None:
+        status = 400 if form is not None and form.errors else 200
+    full = {"review": review, "review_sections": SECTIONS, "review_section": section, **context}
+    return render(request, template, full, status=status)
+
+
+def review_for_change(request: HttpRequest, review_id: int, allowed: Callable[[Any, Review], bool]) -> Review:
+    """The review, if the user may make this change to it: 404 if they cannot see it, 403 if not allowed."""
+    review = access.access_review(request.user, review_id, for_write=True)
+    if not allowed(request.user, review):
+        raise PermissionDenied
+    return review
