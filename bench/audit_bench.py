@@ -20,17 +20,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dhr_tracker.settings")
 os.environ["LOG_LEVEL"] = "WARNING"
 os.environ["ALLOWED_HOSTS"] = "testserver"
 
-import psycopg  # noqa: E402
+from bench.django_bench import ensure_database, signed_in  # noqa: E402
 
-
-def ensure_database() -> None:
-    name = BENCH_DB.rsplit("/", 1)[1]
-    with psycopg.connect(BENCH_DB.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
-ensure_database()
+ensure_database(BENCH_DB)
 
 import django  # noqa: E402
 
@@ -38,8 +30,6 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, connections  # noqa: E402
-from django.test import Client  # noqa: E402
-from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
 
 from audit import chain, triggers  # noqa: E402
 from audit.chaining import chain_pending, unchained  # noqa: E402
@@ -54,9 +44,7 @@ from dhr_tracker.accounts.models import (  # noqa: E402
     Partnership,
     PartnershipRole,
     PartnershipRoleKind,
-    TOTPDevice,
     User,
-    new_totp_secret,
 )
 
 TRAIL_SIZE = 1_000_000
@@ -217,16 +205,7 @@ def bench_verification() -> None:
 
 
 def bench_search(auditor: User, staff: list[int]) -> None:
-    device = TOTPDevice.objects.filter(user=auditor).first()
-    if device is None:
-        device = TOTPDevice(user=auditor, name="bench", confirmed=True)
-        device.set_secret(new_totp_secret())
-        device.save()
-    client = Client()
-    client.force_login(auditor)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
+    client = signed_in(auditor)
     sample = AuditEvent.objects.filter(partnership_id=1).order_by("-seq").values("target_id", "actor_id").first() or {}
     filters = {
         "no filter": "",

@@ -32,17 +32,9 @@ os.environ["DEBUG"] = "false"
 os.environ["LOG_LEVEL"] = "WARNING"
 os.environ["ALLOWED_HOSTS"] = "testserver"
 
-import psycopg  # noqa: E402
+from bench.django_bench import ensure_database, signed_in  # noqa: E402
 
-
-def ensure_database() -> None:
-    name = BENCH_DB.rsplit("/", 1)[1]
-    with psycopg.connect(BENCH_DB.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
-ensure_database()
+ensure_database(BENCH_DB)
 
 import django  # noqa: E402
 
@@ -53,7 +45,6 @@ from django.db import connection, models, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
-from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
 
 from bench.reporting import require, say  # noqa: E402
 from dhr_tracker import blindindex  # noqa: E402
@@ -64,9 +55,7 @@ from dhr_tracker.accounts.models import (  # noqa: E402
     Partnership,
     PartnershipRole,
     PartnershipRoleKind,
-    TOTPDevice,
     User,
-    new_totp_secret,
 )
 from dhr_tracker.reviews.deadlines import PauseReason  # noqa: E402
 from dhr_tracker.reviews.lifecycle import PAUSABLE, State  # noqa: E402
@@ -807,21 +796,6 @@ def seed() -> None:
         f"(seeded {PARTNERSHIPS} partnerships, {REVIEWS:,} reviews, {PANEL_MEMBERS:,} panel members and "
         f"{User.objects.count():,} people in {time.perf_counter() - started:.0f}s)"
     )
-
-
-def signed_in(user: User) -> Client:
-    """A client signed in as ``user`` with a verified second factor, as after the sign-in pages."""
-    device = TOTPDevice.objects.filter(user=user).first()
-    if device is None:
-        device = TOTPDevice(user=user, name="bench", confirmed=True)
-        device.set_secret(new_totp_secret())
-        device.save()
-    client = Client()
-    client.force_login(user)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-    return client
 
 
 def get(client: Client, url: str) -> None:
