@@ -318,3 +318,10 @@ def test_review_page_queries_do_not_grow_with_its_records(
 
     with django_assert_max_num_queries(22):
         assert client.get(url).status_code == 200
+
+
+def test_people_are_listed_victim_first(review_world: ReviewWorld, verified_client: Clients) -> None:
+    client = verified_client(review_world.personas.coordinator)
+    for name in ("reviews:review", "reviews:people"):
+        page = client.get(reverse(name, args=[review_world.review.pk])).text
+        assert page.index("Adult A") < page.index("Adult B"), name

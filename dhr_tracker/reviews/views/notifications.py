@@ -20,11 +20,17 @@ from dhr_tracker.reviews.forms.notifications import (
     to_line,
 )
 from dhr_tracker.reviews.lifecycle import State
-from dhr_tracker.reviews.models import PersonRole, Review
+from dhr_tracker.reviews.models import Person, PersonRole, Review
 from dhr_tracker.reviews.services import notifications as services
 from dhr_tracker.reviews.services import steps as step_services
 from dhr_tracker.reviews.views import review_for_change, review_page
 from dhr_tracker.reviews.views.steps import step_links
+
+
+def in_role_order(review: Review) -> list[Person]:
+    """The review's people as the form lists roles: the victim first, then the alleged perpetrator, children, others."""
+    order = list(PersonRole.values)
+    return sorted(review.people.all(), key=lambda person: (order.index(person.role), person.pseudonym))
 
 
 @verified()
@@ -69,7 +75,7 @@ def review_detail(request: SignedInRequest, review_id: int) -> HttpResponse:
     status = schedule.status_of(review, today)
     pauses = list(review.pauses.all())
     records = list(review.steps.all())
-    people = list(review.people.all())
+    people = in_role_order(review)
     return review_page(
         request,
         "reviews/review.html",
@@ -78,7 +84,6 @@ def review_detail(request: SignedInRequest, review_id: int) -> HttpResponse:
         {
             "status": status,
             "people": people,
-            # People are ordered by role name, which puts the alleged perpetrator before the victim.
             "victim": next((person for person in people if person.role == PersonRole.VICTIM), None),
             "steps": step_links(request.user, review),
             "facts_missing": _facts_missing(request.user, review),
@@ -135,7 +140,7 @@ def people(request: SignedInRequest, review_id: int) -> HttpResponse:
         review,
         "reviews:people",
         {
-            "people": list(review.people.all()),
+            "people": in_role_order(review),
             "can_add": access.can_edit_notification(request.user, review),
             "can_reveal": access.can_reveal_identities(request.user, review),
         },
