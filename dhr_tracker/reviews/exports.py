@@ -63,7 +63,7 @@ def subject_choices(review: Review) -> list[tuple[str, str]]:
 
 def title(terms: TermsOfReference) -> str:
     review = terms.review
-    return f"{review.partnership.review_type_label} {review.reference}: terms of reference, version {terms.version}"
+    return f"{review.title}: terms of reference, version {terms.version}"
 
 
 def status_line(terms: TermsOfReference) -> str:

@@ -146,6 +146,12 @@ class Review(models.Model):
         return self.reference
 
     @property
+    def title(self) -> str:
+        """The reference with the partnership's name for a review ("DHR 2026/01"), unless it already starts with it."""
+        label = self.partnership.review_type_label
+        return self.reference if self.reference.upper().startswith(label.upper()) else f"{label} {self.reference}"
+
+    @property
     def state_label(self) -> str:
         return LABELS[State(self.state)]
 

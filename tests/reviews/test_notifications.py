@@ -325,3 +325,12 @@ def test_people_are_listed_victim_first(review_world: ReviewWorld, verified_clie
     for name in ("reviews:review", "reviews:people"):
         page = client.get(reverse(name, args=[review_world.review.pk])).text
         assert page.index("Adult A") < page.index("Adult B"), name
+
+
+def test_title_adds_the_partnerships_name_for_a_review_only_when_the_reference_lacks_it(
+    review_world: ReviewWorld,
+) -> None:
+    review = review_world.review
+    assert review.title == "DHR-2026-01"
+    review.reference = "2026/07"
+    assert review.title == "DHR 2026/07"

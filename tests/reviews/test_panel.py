@@ -96,7 +96,7 @@ def test_coordinator_opens_the_space_on_the_partnerships_protocol(
     review = review_world.refresh()
     assert review.space == space
     assert space.protocol == review_world.protocol
-    assert space.name == "DHR DHR-2026-01"
+    assert space.name == "DHR-2026-01"
     event = security_events.find("reviews.space_opened")
     assert event.details == {"space": space.pk, "protocol": review_world.protocol.pk}
 

@@ -515,7 +515,7 @@ def test_word_document_has_the_sections_and_pseudonyms_but_no_real_names(
     paragraphs = [paragraph.text for paragraph in document.paragraphs]
     headings = [p.text for p in document.paragraphs if p.style is not None and p.style.name == "Heading 1"]
     text = "\n".join(paragraphs)
-    assert paragraphs[0] == "DHR DHR-2026-01: terms of reference, version 1"
+    assert paragraphs[0] == "DHR-2026-01: terms of reference, version 1"
     assert headings == list(HEADINGS)
     assert "Adult A (victim)" in paragraphs
     assert "Adult B (alleged perpetrator)" in paragraphs
@@ -564,7 +564,7 @@ def test_pdf_has_the_sections_and_any_unicode_pseudonym_but_no_real_names(
     assert "no-store" in response["Cache-Control"]
     reader = PdfReader(io.BytesIO(response.content))
     text = "\n".join(page.extract_text() for page in reader.pages)
-    assert "DHR DHR-2026-01: terms of reference, version 2" in text
+    assert "DHR-2026-01: terms of reference, version 2" in text
     assert "Status: draft, not approved" in text
     for heading in HEADINGS:
         assert heading in text

@@ -66,7 +66,7 @@ def open_space(review: Review, *, actor: Any, protocol_id: int, request: HttpReq
         _commissioned(current, "The secure space can be opened once the review is commissioned")
         if current.space_id is not None:
             raise ValidationError("The review's secure space is already open")
-        name = f"{current.partnership.review_type_label} {current.reference}"
+        name = current.title
         space = sharing.create_space(protocol, actor=actor, name=name, request=request)
         current.space = space
         current.save(update_fields=["space"])
