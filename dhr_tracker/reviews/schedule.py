@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 
 from dhr_tracker.reviews import deadlines
 from dhr_tracker.reviews.deadlines import Allowance, Clock, Policy, Rag
@@ -53,10 +53,19 @@ class Status:
     paused: bool
 
 
+def _lookups() -> tuple[str | Prefetch, ...]:
+    open_actions = MeetingAction.objects.filter(done_on__isnull=True).order_by("due_on")
+    return ("pauses", "extensions", Prefetch("meetings__actions", queryset=open_actions))
+
+
 def with_schedule(reviews: QuerySet[Review]) -> QuerySet[Review]:
     """Prefetch what ``status_of`` reads."""
-    open_actions = MeetingAction.objects.filter(done_on__isnull=True).order_by("due_on")
-    return reviews.prefetch_related("pauses", "extensions", Prefetch("meetings__actions", queryset=open_actions))
+    return reviews.prefetch_related(*_lookups())
+
+
+def load_schedule(review: Review) -> None:
+    """Prefetch what ``status_of`` reads onto one review already fetched."""
+    prefetch_related_objects([review], *_lookups())
 
 
 def pauses_of(review: Review) -> list[deadlines.Pause]:

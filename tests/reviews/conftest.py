@@ -4,11 +4,13 @@ review-level personas: an independent chair and a panel member.
 ``ReviewWorld`` advances the review through services, step by step, as the people would.
 """
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from dhr_tracker.accounts.models import Agency, User
@@ -80,7 +82,8 @@ class ReviewWorld:
     independent_chair: User
     panel_member: User
     review: Review
-    extra: dict[str, Any] = field(default_factory=dict)
+    # Signs a person in with a verified second factor (the verified_client fixture).
+    client: Callable[..., Client]
 
     def refresh(self) -> Review:
         self.review = Review.objects.get(pk=self.review.pk)
@@ -133,7 +136,7 @@ class ReviewWorld:
 
 
 @pytest.fixture
-def review_world(personas: Personas) -> ReviewWorld:
+def review_world(personas: Personas, verified_client: Callable[..., Client]) -> ReviewWorld:
     agency_a = Agency.objects.get(name="Agency A Police")
     agency_b = Agency.objects.get(name="Agency B Health")
     chairs = AgencyFactory.create(name="Independent Review Chairs Ltd", kind="other")
@@ -166,4 +169,6 @@ def review_world(personas: Personas) -> ReviewWorld:
         not_a_duplicate=False,
         request=None,
     )
-    return ReviewWorld(personas, agency_a, agency_b, chairs, protocol, independent_chair, panel_member, review)
+    return ReviewWorld(
+        personas, agency_a, agency_b, chairs, protocol, independent_chair, panel_member, review, verified_client
+    )

@@ -1,6 +1,5 @@
 """The lifecycle through its pages: decision, Home Office, direction, pauses, extensions, withdrawal."""
 
-from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -11,12 +10,11 @@ from django.utils import timezone
 from dhr_tracker.reviews import schedule
 from dhr_tracker.reviews.deadlines import Rag
 from dhr_tracker.reviews.models import Participant, Review, StepRecord
+from dhr_tracker.reviews.services import steps
 from tests.conftest import EventLog
 from tests.reviews.conftest import ReviewWorld
 
 pytestmark = pytest.mark.django_db
-
-Clients = Callable[..., Client]
 
 
 def url(name: str, world: ReviewWorld, *args: str) -> str:
@@ -46,12 +44,7 @@ def briefed(world: ReviewWorld) -> Review:
 
 
 def verified_client_for(world: ReviewWorld, user: object) -> Client:
-    return world.extra["clients"](user)
-
-
-@pytest.fixture(autouse=True)
-def _clients(review_world: ReviewWorld, verified_client: Clients) -> None:
-    review_world.extra["clients"] = verified_client
+    return world.client(user)
 
 
 def test_coordinator_moves_to_scoping_and_briefs_the_chair(
@@ -177,6 +170,7 @@ def test_no_review_then_home_office_direction_starts_the_completion_clock(review
     assert review.state == "commissioned"
     status = schedule.status_of(schedule.with_schedule(Review.objects.filter(pk=review.pk)).get(), today)
     completion = next(d for d in status.deadlines if d.key == "completion")
+    assert "Decision: not to commission a review" in steps.home_office_text(review)
     assert completion.clock is not None
     assert completion.clock.start == today
 

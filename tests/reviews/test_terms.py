@@ -34,7 +34,6 @@ from tests.reviews.conftest import terms_fields as fields
 
 pytestmark = pytest.mark.django_db
 
-Clients = Callable[..., Client]
 REAL_NAMES = ("Jane Realname", "John Realname")
 HEADINGS = (
     "Period under review",
@@ -52,7 +51,7 @@ HEADINGS = (
 
 
 @pytest.fixture
-def world(review_world: ReviewWorld, verified_client: Clients) -> ReviewWorld:
+def world(review_world: ReviewWorld) -> ReviewWorld:
     """A review in set-up with agencies A and B scoped, a confirmed independent chair and a panel member."""
     review_world.in_setup()
     coordinator = review_world.personas.coordinator
@@ -72,13 +71,11 @@ def world(review_world: ReviewWorld, verified_client: Clients) -> ReviewWorld:
         agency=review_world.agency_a,
         added_by=coordinator,
     )
-    review_world.extra["clients"] = verified_client
     return review_world
 
 
 def client_for(world: ReviewWorld, user: User) -> Client:
-    client: Client = world.extra["clients"](user)
-    return client
+    return world.client(user)
 
 
 def url(name: str, world: ReviewWorld, *args: object) -> str:

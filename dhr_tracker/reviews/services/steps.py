@@ -138,7 +138,9 @@ def home_office_text(review: Review) -> str:
     """The notification of the decision to the Home Office, to copy into an e-mail; pseudonyms only."""
     partnership = review.partnership
     victim = review.people.filter(role="victim").first()
-    decision = "to commission" if review.state != State.NOT_COMMISSIONED and review.decided_on else "not to commission"
+    # The state cannot tell: a review declined and then directed by the Home Office is commissioned now.
+    declined = review.steps.filter(name="decline").exists()
+    decision = "not to commission" if declined else "to commission"
     criteria = "\n".join(f"- {Criterion(value).label}" for value in review.criteria_met) or "- None recorded"
     return (
         f"{partnership.name}: notification of a {partnership.review_type_label} decision\n\n"

@@ -70,7 +70,7 @@ def notify(request: SignedInRequest) -> HttpResponse:
 @verified()
 def review_detail(request: SignedInRequest, review_id: int) -> HttpResponse:
     review = access.access_review(request.user, review_id, for_write=False)
-    review = schedule.with_schedule(Review.objects.filter(pk=review.pk)).select_related("partnership").get()
+    schedule.load_schedule(review)
     today = timezone.localdate()
     status = schedule.status_of(review, today)
     pauses = list(review.pauses.all())
@@ -161,11 +161,16 @@ def person_add(request: SignedInRequest, review_id: int) -> HttpResponse:
 
 
 @verified()
-@sudo_required
 def people_reveal(request: SignedInRequest, review_id: int) -> HttpResponse:
+    """Refuse who may not reveal before asking anyone for a fresh second factor."""
     review = access.access_review(request.user, review_id, for_write=False)
     if not access.can_reveal_identities(request.user, review):
         raise PermissionDenied
+    return _reveal_people(request, review)
+
+
+@sudo_required
+def _reveal_people(request: SignedInRequest, review: Review) -> HttpResponse:
     revealed = services.reveal_people(review, actor=request.user, request=request)
     return review_page(
         request,
