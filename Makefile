@@ -59,6 +59,8 @@ bench: install services
 	$(PY) bench/audit_bench.py
 	$(PY) bench/sharing_bench.py
 	$(PY) bench/reviews_bench.py
+	$(PY) bench/import_bench.py
+	$(PY) bench/combined_bench.py
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

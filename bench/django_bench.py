@@ -1,8 +1,12 @@
 """What the Django benchmarks share: a PostgreSQL database of their own, and a signed-in client."""
 
+import os
+from pathlib import Path
 from typing import Any
 
 import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def ensure_database(url: str) -> None:
@@ -32,3 +36,26 @@ def signed_in(user: Any) -> Any:
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return client
+
+
+def configure(default_url: str, var_name: str) -> str:
+    """Set Django up as in production on the benchmark's own database and ``var/<var_name>``; return the URL.
+
+    ``BENCH_DATABASE_URL`` overrides ``default_url``. Call before importing anything of Django's.
+    """
+    url = os.environ.get("BENCH_DATABASE_URL", default_url)
+    os.environ["DATABASE_URL"] = url
+    var_dir = ROOT / "var" / var_name
+    os.environ["DHR_VAR_DIR"] = str(var_dir)
+    # Without DEBUG, WhiteNoise serves collected static files from here and warns if it is missing; none is requested.
+    (var_dir / "static").mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dhr_tracker.settings")
+    # As in production: no debug bookkeeping of every query.
+    os.environ["DEBUG"] = "false"
+    os.environ["LOG_LEVEL"] = "WARNING"
+    os.environ["ALLOWED_HOSTS"] = "testserver"
+    ensure_database(url)
+    import django
+
+    django.setup()
+    return url

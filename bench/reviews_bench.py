@@ -20,25 +20,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-BENCH_DB = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dhr_bench_reviews")
-os.environ["DATABASE_URL"] = BENCH_DB
-VAR_DIR = ROOT / "var" / "bench-reviews"
-os.environ["DHR_VAR_DIR"] = str(VAR_DIR)
-# Without DEBUG, WhiteNoise serves collected static files from here and warns if it is missing; none is requested.
-(VAR_DIR / "static").mkdir(parents=True, exist_ok=True)
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dhr_tracker.settings")
-# As in production: no debug bookkeeping of every query.
-os.environ["DEBUG"] = "false"
-os.environ["LOG_LEVEL"] = "WARNING"
-os.environ["ALLOWED_HOSTS"] = "testserver"
+from bench.django_bench import configure, signed_in  # noqa: E402
 
-from bench.django_bench import ensure_database, signed_in  # noqa: E402
-
-ensure_database(BENCH_DB)
-
-import django  # noqa: E402
-
-django.setup()
+BENCH_DB = configure("postgres://postgres@127.0.0.1:5432/dhr_bench_reviews", "bench-reviews")
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, models, transaction  # noqa: E402

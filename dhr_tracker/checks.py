@@ -6,6 +6,8 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
+from dhr_tracker.chronologies.importing import risk_lookup
+
 
 @register(Tags.security, deploy=True)
 def check_production_settings(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
@@ -65,3 +67,13 @@ def check_key_files(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
         if path.is_file() and path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
             problems.append(Error(f"{path} can be read by other users.", hint=f"Run: chmod 600 {path}", id="dhr.E004"))
     return problems
+
+
+@register()
+def check_risk_indicators(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
+    """Chronology entries carry risk indicators from a list that must be unique, not blank and free of ";"."""
+    try:
+        risk_lookup(settings.CHRONOLOGY_RISK_INDICATORS)
+    except ValueError as error:
+        return [Error(str(error), hint="Correct CHRONOLOGY_RISK_INDICATORS.", id="dhr.E010")]
+    return []

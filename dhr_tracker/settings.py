@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "sharing",
     "dhr_tracker.accounts",
     "dhr_tracker.reviews",
+    "dhr_tracker.chronologies",
 ]
 
 MIDDLEWARE = [
@@ -293,6 +294,28 @@ REVIEW_REQUEST_WEEKS = env_int("REVIEW_REQUEST_WEEKS", default=8, minimum=1)
 REVIEW_AMBER_DAYS = env_int("REVIEW_AMBER_DAYS", default=14, minimum=0)
 # Reminders go this many days before a deadline, and once when it is overdue.
 REVIEW_REMINDER_DAYS = [int(day) for day in env_list("REVIEW_REMINDER_DAYS", default=["14", "7", "1"])]
+
+# The risk indicators a chronology entry may carry (DHR.md s7, issue 6), in the order shown.
+CHRONOLOGY_RISK_INDICATORS = env_list(
+    "CHRONOLOGY_RISK_INDICATORS",
+    default=[
+        "DASH standard risk",
+        "DASH medium risk",
+        "DASH high risk",
+        "MARAC referral",
+        "Coercive control",
+        "Substance use",
+        "Mental health",
+        "Pregnancy",
+        "Separation",
+        "Children in the household",
+        "Weapon",
+        "Strangulation",
+        "Stalking",
+        "Threat to kill",
+        "Suicidal thoughts",
+    ],
+)
 
 _broker = env_str("CELERY_BROKER_URL")
 CELERY_BROKER_URL = _broker or "memory://"

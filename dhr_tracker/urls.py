@@ -47,5 +47,6 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("sharing/", include("sharing.urls")),
     path("reviews/", include("dhr_tracker.reviews.urls")),
+    path("", include("dhr_tracker.chronologies.urls")),
     path("admin/", admin.site.urls),
 ]

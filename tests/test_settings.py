@@ -108,6 +108,16 @@ def test_csp_check_refuses_unsafe_sources(settings: Any) -> None:
     assert [m.id for m in checks.check_content_security_policy(None)] == ["dhr.E008"]
 
 
+@pytest.mark.parametrize("indicators", [["MARAC referral", "marac  REFERRAL"], ["Pregnancy", " "], ["Drugs; alcohol"]])
+def test_risk_indicators_that_cannot_work_are_refused(settings: Any, indicators: list[str]) -> None:
+    settings.CHRONOLOGY_RISK_INDICATORS = indicators
+    assert [message.id for message in checks.check_risk_indicators(None)] == ["dhr.E010"]
+
+
+def test_the_default_risk_indicators_pass(settings: Any) -> None:
+    assert checks.check_risk_indicators(None) == []
+
+
 def test_env_helpers_fail_loudly(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("X_BOOL", "maybe")
     with pytest.raises(ImproperlyConfigured, match="X_BOOL"):

@@ -23,7 +23,7 @@ docstring sets out the threats and how each is met. This module only checks what
 import contextlib
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -55,6 +55,9 @@ SHEET = "Chronology"
 RISK_SEPARATOR = ";"
 
 MAX_ROWS = 100_000
+# How often, in rows read, ``read_chronology`` reports its progress: often enough for a page that
+# refreshes every two seconds, rarely enough that reporting costs nothing beside the reading.
+PROGRESS_EVERY = 1_000
 # Characters PostgreSQL cannot store or that only corrupt text; tabs and line breaks are kept.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # How much of a person's own text a message quotes back.
@@ -364,6 +367,8 @@ def read_chronology(
     risk_indicators: Iterable[str],
     max_rows: int = MAX_ROWS,
     max_bytes: int = MAX_BYTES,
+    progress: Callable[[int], None] | None = None,
+    progress_every: int = PROGRESS_EVERY,
 ) -> ImportResult:
     """Return the entries of an uploaded chronology, or every problem in its rows.
 
@@ -373,6 +378,9 @@ def read_chronology(
     input raises nothing but ``ImportRefused`` (a whole-file refusal); a list of risk indicators
     that cannot work (blank, repeated, or holding ";") raises ``ValueError``. See ``spreadsheets``
     for the limits and the threats they answer.
+
+    ``progress``, if given, is called with the number of rows read so far after every
+    ``progress_every`` rows, so a long import can show how far it has got.
     """
     lookup = risk_lookup(risk_indicators)
     entries: list[EntryRow] = []
@@ -395,6 +403,8 @@ def read_chronology(
             problems += row_problems
             if entry is not None:
                 entries.append(entry)
+            if progress is not None and checked % progress_every == 0:
+                progress(checked)
     if not checked:
         raise ImportRefused(
             "The file has no entries. Add a row under the headings for each event, or if your agency had "

@@ -1,4 +1,5 @@
-"""Documents made from review records: the terms of reference as DOCX and PDF.
+"""Documents made from review records: the terms of reference as DOCX and PDF, and the marked
+Word and PDF pages (``marked_docx``, ``marked_pdf``) that the combined chronology's documents share.
 
 Subjects appear by pseudonym only: the terms of reference are shared with every agency and end
 up in the published report, where real names and dates of birth must never appear (DHR.md s6).
@@ -14,6 +15,7 @@ from pathlib import Path
 from django.utils import timezone
 from django.utils.formats import date_format
 from docx import Document
+from docx.document import Document as DocxDocument
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
@@ -101,19 +103,25 @@ def sections(terms: TermsOfReference) -> list[Section]:
     ]
 
 
-def terms_docx(terms: TermsOfReference) -> bytes:
-    """The terms of reference as a Word document."""
+def marked_docx(heading: str, author: str) -> DocxDocument:
+    """A Word document titled ``heading``, by ``author``, with the protective marking at the head and foot of its pages."""
     document = Document()
     properties = document.core_properties
-    properties.title = title(terms)
+    properties.title = heading
     # python-docx would otherwise name itself as the author.
-    properties.author = terms.review.partnership.name
-    properties.last_modified_by = terms.review.partnership.name
+    properties.author = author
+    properties.last_modified_by = author
     properties.comments = MARKING
     for part in (document.sections[0].header, document.sections[0].footer):
         marking = part.paragraphs[0]
         marking.text = MARKING
         marking.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    return document
+
+
+def terms_docx(terms: TermsOfReference) -> bytes:
+    """The terms of reference as a Word document."""
+    document = marked_docx(title(terms), terms.review.partnership.name)
     document.add_heading(title(terms), level=0)
     document.add_paragraph(terms.review.partnership.name)
     document.add_paragraph(status_line(terms))
@@ -126,7 +134,7 @@ def terms_docx(terms: TermsOfReference) -> bytes:
     return out.getvalue()
 
 
-class _TermsPdf(FPDF):
+class MarkedPdf(FPDF):
     """A page with the protective marking at its head and foot, and page numbers."""
 
     def header(self) -> None:
@@ -142,14 +150,15 @@ class _TermsPdf(FPDF):
         self.cell(0, 5, f"Page {self.page_no()} of {{nb}}", align="C")
 
 
-def _pdf_with_fonts() -> _TermsPdf:
+def marked_pdf(*, orientation: str = "portrait") -> MarkedPdf:
+    """An A4 PDF with the DejaVu fonts and marked pages; raises ``FontMissing`` when the font is not installed."""
     missing = [str(path) for path in PDF_FONTS.values() if not path.is_file()]
     if missing:
         raise FontMissing(
             f"PDF export needs the DejaVu Sans font, which is missing ({', '.join(missing)}): "
             "install the fonts-dejavu-core package"
         )
-    pdf = _TermsPdf(format="A4")
+    pdf = MarkedPdf(orientation=orientation, format="A4")
     for style, path in PDF_FONTS.items():
         pdf.add_font("DejaVu", style, str(path))
     return pdf
@@ -157,7 +166,7 @@ def _pdf_with_fonts() -> _TermsPdf:
 
 def terms_pdf(terms: TermsOfReference) -> bytes:
     """The terms of reference as a PDF; raises ``FontMissing`` when the font is not installed."""
-    pdf = _pdf_with_fonts()
+    pdf = marked_pdf()
     pdf.set_title(title(terms))
     pdf.set_author(terms.review.partnership.name)
     pdf.set_creator("DHR tracker")

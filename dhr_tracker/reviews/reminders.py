@@ -106,14 +106,16 @@ def _partnership_roles(partnership_ids: Iterable[int]) -> dict[tuple[int, str], 
 class _Owners:
     roles: dict[tuple[int, str], list[User]]
     chairs: dict[int, list[User]]
+    contributors: dict[tuple[int, int], list[User]]
     users: dict[int, User]
 
     def of(self, review: Review, owner: str) -> list[User]:
         """The people to remind of a deadline ``owner`` holds; the coordinators when that is nobody.
 
         A deadline whose owner has no active account (no CSP chair recorded, no independent
-        chair yet, an action owner who has left) falls to the coordinators, who chase what is
-        late: a reminder that reaches nobody is the failure this module exists to prevent.
+        chair yet, an action owner who has left, an agency with no contributor on the review)
+        falls to the coordinators, who chase what is late: a reminder that reaches nobody is
+        the failure this module exists to prevent.
         """
         if owner == "csp_chair":
             found = self.roles.get((review.partnership_id, PartnershipRoleKind.CSP_CHAIR), [])
@@ -122,6 +124,8 @@ class _Owners:
         elif owner.startswith("user:"):
             user = self.users.get(int(owner.removeprefix("user:")))
             found = [user] if user else []
+        elif owner.startswith("agency:"):
+            found = self.contributors.get((review.pk, int(owner.removeprefix("agency:"))), [])
         else:
             found = []
         return found or self.roles.get((review.partnership_id, PartnershipRoleKind.CSP_COORDINATOR), [])
@@ -131,11 +135,17 @@ def _owners(chunk: list[tuple[Review, Status]]) -> _Owners:
     """Look up everyone who may own a deadline in ``chunk``, in three queries."""
     review_ids = [review.pk for review, _ in chunk]
     chairs: dict[int, list[User]] = defaultdict(list)
+    contributors: dict[tuple[int, int], list[User]] = defaultdict(list)
     participants = Participant.objects.current().filter(
-        review_id__in=review_ids, kind=ParticipantKind.INDEPENDENT_CHAIR, user__is_active=True
+        review_id__in=review_ids,
+        kind__in=(ParticipantKind.INDEPENDENT_CHAIR, ParticipantKind.AGENCY_CONTRIBUTOR),
+        user__is_active=True,
     )
     for participant in participants.select_related("user").order_by("user_id"):
-        chairs[participant.review_id].append(participant.user)
+        if participant.kind == ParticipantKind.INDEPENDENT_CHAIR:
+            chairs[participant.review_id].append(participant.user)
+        elif participant.agency_id is not None:
+            contributors[participant.review_id, participant.agency_id].append(participant.user)
     user_ids = {
         int(deadline.owner.removeprefix("user:"))
         for _, status in chunk
@@ -143,7 +153,7 @@ def _owners(chunk: list[tuple[Review, Status]]) -> _Owners:
         if deadline.owner.startswith("user:")
     }
     users = {user.pk: user for user in User.objects.filter(pk__in=user_ids, is_active=True)}
-    return _Owners(_partnership_roles(review.partnership_id for review, _ in chunk), chairs, users)
+    return _Owners(_partnership_roles(review.partnership_id for review, _ in chunk), chairs, contributors, users)
 
 
 def due_reminders(today: date) -> list[Reminder]:
@@ -171,6 +181,11 @@ def review_link(review: Review) -> str:
     return f"{settings.SITE_URL}{reverse('reviews:review', args=[review.pk])}"
 
 
+def deadline_link(review: Review, deadline: Deadline) -> str:
+    """The deadline's own page for its owner, or the review's."""
+    return f"{settings.SITE_URL}{deadline.page}" if deadline.page else review_link(review)
+
+
 def victim_pseudonym(review: Review) -> str:
     victims = getattr(review, "victims", [])
     return victims[0].pseudonym if victims else ""
@@ -194,7 +209,7 @@ def _reminder_message(reminder: Reminder) -> EmailMessage:
         "deadline": reminder.deadline,
         "days_remaining": reminder.days_remaining,
         "days_overdue": -reminder.days_remaining,
-        "link": review_link(reminder.review),
+        "link": deadline_link(reminder.review, reminder.deadline),
         "site_name": settings.SITE_NAME,
     }
     return EmailMessage(

@@ -1,14 +1,17 @@
 """The deadlines of a review as they stand on a day, read from its rows through ``deadlines``.
 
 Each review has a decision clock (from notification), a completion clock (from the decision, net
-of pauses, plus extensions) and the open actions of its panel meetings; later issues add agency
-requests and the action plan. ``status_of`` turns them into one ``Status``: every deadline with
-its RAG and owner, the review's worst RAG, its next due date, and its days active and paused.
+of pauses, plus extensions) and the open actions of its panel meetings. Apps that depend on this
+one add their own deadlines (the requests to agencies, later the action plan) through
+``register_source``, from their ``AppConfig.ready``, since this app imports none of them.
+``status_of`` turns them all into one ``Status``: every deadline with its RAG and owner, the
+review's worst RAG, its next due date, and its days active and paused.
 
-Callers that show many reviews prefetch ``pauses``, ``extensions`` and ``meetings__actions`` (see
-``with_schedule``), so this module issues no queries of its own.
+Callers that show many reviews prefetch ``pauses``, ``extensions``, ``meetings__actions`` and
+what each source reads (see ``with_schedule``), so this module issues no queries of its own.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -39,8 +42,11 @@ class Deadline:
     due: date | None  # None while an open pause holds it
     rag: Rag
     done_on: date | None
-    owner: str  # "csp_chair", "independent_chair", "coordinator" or "user:<id>"
+    owner: str  # "csp_chair", "independent_chair", "coordinator", "user:<id>" or "agency:<id>"
     clock: Clock | None = None
+    # The page of the deadline for its owner, when that is not the review's (an agency's
+    # contributors see their requests, not the review): a path such as "/requests/7/".
+    page: str = ""
 
 
 @dataclass(frozen=True)
@@ -53,9 +59,37 @@ class Status:
     paused: bool
 
 
-def _lookups() -> tuple[str | Prefetch, ...]:
+Lookups = tuple[str | Prefetch, ...]
+
+
+@dataclass(frozen=True)
+class DeadlineSource:
+    """Deadlines another app adds to the status of every review not yet final.
+
+    ``lookups`` returns the prefetches ``deadlines`` reads (fresh ones each call: a ``Prefetch``
+    is changed as it is used); ``deadlines(review, today, policy)`` must read only those, so a
+    list of reviews costs a fixed number of queries however long it is.
+    """
+
+    lookups: Callable[[], Lookups]
+    deadlines: Callable[[Review, date, Policy], list[Deadline]]
+
+
+_sources: list[DeadlineSource] = []
+
+
+def register_source(source: DeadlineSource) -> None:
+    """Add ``source`` to every review's status (once, however often an app is made ready)."""
+    if source not in _sources:
+        _sources.append(source)
+
+
+def _lookups() -> Lookups:
     open_actions = MeetingAction.objects.filter(done_on__isnull=True).order_by("due_on")
-    return ("pauses", "extensions", Prefetch("meetings__actions", queryset=open_actions))
+    found: Lookups = ("pauses", "extensions", Prefetch("meetings__actions", queryset=open_actions))
+    for source in _sources:
+        found += source.lookups()
+    return found
 
 
 def with_schedule(reviews: QuerySet[Review]) -> QuerySet[Review]:
@@ -163,6 +197,8 @@ def status_of(review: Review, today: date, rules: Policy | None = None) -> Statu
                             f"user:{action.owner_id}",
                         )
                     )
+        for source in _sources:
+            found.extend(source.deadlines(review, today, rules))
     end = _end_of_clock(review, today)
     start = review.notified_on
     until = max(start, end)

@@ -13,8 +13,8 @@ import openpyxl
 import pytest
 from hypothesis import HealthCheck, settings
 
-from dhr_tracker.chronologies.importing import COLUMNS, ImportResult, read_chronology
-from dhr_tracker.chronologies.spreadsheets import ImportRefused
+from dhr_tracker.chronologies.importing import COLUMNS, MAX_ROWS, ImportResult, read_chronology
+from dhr_tracker.chronologies.spreadsheets import MAX_BYTES, ImportRefused
 
 RISKS = (
     "DASH: standard",
@@ -52,8 +52,10 @@ def csv_bytes(rows: Iterable[Row], *, header: Row = COLUMNS, bom: bool = True) -
     return (("\ufeff" if bom else "") + buffer.getvalue()).encode("utf-8")
 
 
-def read(data: bytes, name: str = "chronology.xlsx", **limits: int) -> ImportResult:
-    return read_chronology(data, name=name, risk_indicators=RISKS, **limits)
+def read(
+    data: bytes, name: str = "chronology.xlsx", *, max_rows: int = MAX_ROWS, max_bytes: int = MAX_BYTES
+) -> ImportResult:
+    return read_chronology(data, name=name, risk_indicators=RISKS, max_rows=max_rows, max_bytes=max_bytes)
 
 
 def refusal(data: bytes, name: str = "chronology.xlsx", **limits: int) -> str:

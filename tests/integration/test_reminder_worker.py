@@ -41,7 +41,7 @@ class SlowBackend(EmailBackend):
 def worker(*, pool: str = "solo", concurrency: int = 1) -> Iterator[None]:
     """Run a worker thread consuming from Redis; leaving the block stops it, as a restart would.
 
-    ``tests/integration/test_worker.py``'s ``celery_worker`` fixture runs one solo worker for a
+    The ``celery_worker`` fixture (conftest) runs one solo worker for a
     whole test; these tests stop and start it within a test, and run two deliveries at once.
     """
     app.conf.task_always_eager = False

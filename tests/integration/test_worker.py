@@ -2,36 +2,20 @@
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-import redis
-from celery.contrib.testing.worker import start_worker
-from django.conf import settings
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from dhr_tracker.celery import app
 from sharing.models import DocumentVersion, VersionStatus
 from tests.sharing.conftest import World, clean_storage, spooled_files, stored_objects, upload, world
 from tests.sharing.samples import sample
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("clean_storage")]
 __all__ = ["clean_storage", "world"]  # fixtures, used by name
-
-
-@pytest.fixture
-def celery_worker() -> Iterator[None]:
-    """Turn eager mode off and run a worker thread that consumes from Redis for the test."""
-    redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
-    app.conf.task_always_eager = False
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-            yield
-    finally:
-        app.conf.task_always_eager = True
 
 
 def test_password_reset_email_is_sent_by_the_worker(personas: Any, celery_worker: None) -> None:

@@ -26,6 +26,8 @@ SECTIONS = (
     ("reviews:terms", "Terms of reference"),
     ("reviews:family", "Family and friends"),
     ("reviews:meetings", "Meetings"),
+    ("chronologies:requests", "Requests to agencies"),
+    ("chronologies:combined", "Combined chronology"),
 )
 
 
@@ -37,13 +39,14 @@ def review_page(
     context: dict[str, Any],
     *,
     status: int | None = None,
+    navigation: bool = True,
 ) -> HttpResponse:
-    """Render a page of one review with its navigation; 400 when a form on it shows errors."""
+    """Render a page of one review, with its navigation unless not ``navigation``; 400 when a form on it shows errors."""
     form = context.get("form")
     if status is None:
         status = 400 if form is not None and form.errors else 200
-    full = {"review": review, "review_sections": SECTIONS, "review_section": section, **context}
-    return render(request, template, full, status=status)
+    sections = {"review_sections": SECTIONS, "review_section": section} if navigation else {}
+    return render(request, template, {"review": review, **sections, **context}, status=status)
 
 
 def review_for_change(request: HttpRequest, review_id: int, allowed: Callable[[Any, Review], bool]) -> Review:

@@ -1,0 +1,1 @@
+"""Forms of the chronology pages, by feature."""
