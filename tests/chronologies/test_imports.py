@@ -15,7 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from dhr_tracker.chronologies import importing
+from dhr_tracker.chronologies import importing, tasks
 from dhr_tracker.chronologies.models import Entry, ImportJob, ImportStatus, Submission, SubmissionStatus
 from dhr_tracker.chronologies.services import imports
 from dhr_tracker.chronologies.services import submissions as services
@@ -328,6 +328,27 @@ def test_a_failed_import_leaves_the_draft_and_the_submitted_version_untouched(
     assert only_job().status == ImportStatus.PROBLEMS
     assert snapshot(submitted) == before_first
     assert snapshot(second) == before_second
+
+
+def test_an_import_that_cannot_be_queued_says_so(
+    draft: Submission,
+    contributor: Client,
+    django_capture_on_commit_callbacks: Capture,
+    monkeypatch: Any,
+    caplog: Any,
+) -> None:
+    def unreachable(*args: Any, **kwargs: Any) -> None:
+        raise ConnectionError("the broker is down")
+
+    monkeypatch.setattr(tasks.run_import, "delay", unreachable)
+    before = snapshot(draft)
+
+    upload(contributor, draft, csv_bytes([row(1)]), "chronology.csv", django_capture_on_commit_callbacks)
+
+    job = only_job()
+    assert (job.status, job.message, job.content_enc) == (ImportStatus.FAILED, imports.NOT_QUEUED_MESSAGE, "")
+    assert snapshot(draft) == before
+    assert "could not be queued" in caplog.text
 
 
 def test_a_draft_submitted_while_its_file_was_queued_is_not_replaced(

@@ -44,6 +44,9 @@ FAILED_MESSAGE = (
     "Something went wrong while importing the file, so nothing was imported and your draft is as it was. "
     "Try again; if it happens again, tell the review's coordinator"
 )
+NOT_QUEUED_MESSAGE = (
+    "The import could not be started, so nothing was imported and your draft is as it was. Try again in a few minutes"
+)
 NOT_A_DRAFT_MESSAGE = (
     "Nothing was imported: while the file was being checked this version was submitted, or you can no longer "
     "change it. Open the chronology to see its current version"
@@ -103,10 +106,15 @@ def start_import(
 
 
 def _enqueue(job_id: uuid.UUID) -> None:
+    """Queue the job's task; if the queue cannot take it, say so on the job rather than leave it waiting."""
     # Imported here: the tasks import this module.
     from dhr_tracker.chronologies.tasks import run_import
 
-    run_import.delay(str(job_id))
+    try:
+        run_import.delay(str(job_id))
+    except Exception:  # the broker's client raises many kinds of error when the queue is unreachable
+        logger.exception("chronology import %s could not be queued", job_id)
+        _finish(job_id, ImportStatus.FAILED, message=NOT_QUEUED_MESSAGE)
 
 
 def _unfinished(job_id: uuid.UUID) -> QuerySet[ImportJob]:
