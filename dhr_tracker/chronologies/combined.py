@@ -17,7 +17,7 @@ on the rows the scan reaches, never a sort.
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -33,7 +33,7 @@ from dhr_tracker.chronologies.models import (
     Entry,
     SubmissionStatus,
 )
-from dhr_tracker.chronologies.partialdates import PartialDate
+from dhr_tracker.chronologies.partialdates import PartialDate, clock
 from dhr_tracker.reviews.deadlines import PauseReason
 from dhr_tracker.reviews.models import Pause, Review
 
@@ -143,11 +143,6 @@ def contributing_agencies(review: Review) -> list[tuple[int, str]]:
     accepted = AgencyRequest.objects.filter(review=review, submissions__status=SubmissionStatus.ACCEPTED)
     agencies = Agency.objects.filter(pk__in=accepted.values("agency_id")).order_by("name")
     return list(agencies.values_list("pk", "name"))
-
-
-def clock(at: time) -> str:
-    """The time of an entry, to the second only when the record gives seconds."""
-    return f"{at:%H:%M}" if at.second == 0 else f"{at:%H:%M:%S}"
 
 
 def when(entry: Entry) -> str:

@@ -58,7 +58,6 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from dhr_tracker.accounts.models import User
-from dhr_tracker.chronologies.combined import clock
 from dhr_tracker.chronologies.importing import (
     ACTION_OR_OUTCOME,
     DATE,
@@ -72,7 +71,7 @@ from dhr_tracker.chronologies.importing import (
     Subject,
 )
 from dhr_tracker.chronologies.models import RISK_BREAK, SUBJECT_LABELS, Entry, PanelNote
-from dhr_tracker.chronologies.partialdates import PartialDate
+from dhr_tracker.chronologies.partialdates import PartialDate, clock
 from dhr_tracker.reviews.exports import MARKING, marked_docx, marked_pdf
 from dhr_tracker.reviews.models import Review
 from sharing.watermark import watermark_pdf
@@ -182,7 +181,7 @@ def rows(job: Job) -> Iterator[list[str]]:
                 dates[on] = str(PartialDate.from_storage(on))
             cells = [
                 dates[on],
-                clock(at) if at else "",
+                clock(at),
                 agency,
                 SUBJECT_LABELS[Subject(subject)],
                 source,

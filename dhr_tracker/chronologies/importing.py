@@ -173,10 +173,6 @@ def _after_colon(message: str) -> str:
     return message if message.startswith(partialdates.MONTH_NAMES) else message[:1].lower() + message[1:]
 
 
-def _clock(at: dt.time) -> str:
-    return f"{at:%H:%M}" if at.second == 0 else f"{at:%H:%M:%S}"
-
-
 def risk_lookup(allowed: Iterable[str]) -> dict[str, str]:
     """Return the configured risk indicators by their matching form, refusing a list that cannot work."""
     lookup: dict[str, str] = {}
@@ -265,7 +261,7 @@ class _Row:
         elif at is not None and typed is not None and typed != at:
             self.problem(
                 TIME,
-                f"the Date column gives the time {_clock(at)} but this column gives {_clock(typed)}. "
+                f"the Date column gives the time {partialdates.clock(at)} but this column gives {partialdates.clock(typed)}. "
                 "Give the time only in the Time column",
             )
         return on, typed or at

@@ -224,6 +224,13 @@ _TIME_24 = re.compile(r"(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?", re.ASCII)
 _TIME_12 = re.compile(r"(\d{1,2})(?:[:.](\d{2}))?(?:[:.](\d{2}))? ?([ap])\.?m\.?", re.ASCII)
 
 
+def clock(at: time | None) -> str:
+    """A time as people write it and ``parse_time`` reads it: 14:30, with seconds only if it has them; "" for none."""
+    if at is None:
+        return ""
+    return f"{at:%H:%M}" if at.second == 0 else f"{at:%H:%M:%S}"
+
+
 def check_time(on: PartialDate, at: time | None) -> None:
     """Refuse a time on a date not known to the day."""
     if at is not None and on.precision is not Precision.DAY:

@@ -6,7 +6,6 @@ see it: another agency's contributors, outsiders, and the panel for anything not
 asks ``access.can_edit_draft`` or ``access.can_decide_submission`` before showing a form (403).
 """
 
-from datetime import time
 from typing import Any
 
 from django.conf import settings
@@ -29,19 +28,13 @@ from dhr_tracker.chronologies.forms.submissions import (
     VersionForm,
 )
 from dhr_tracker.chronologies.models import AgencyRequest, Entry, RequestKind, Submission
+from dhr_tracker.chronologies.partialdates import clock
 from dhr_tracker.chronologies.services import submissions as services
 from dhr_tracker.chronologies.views import PAGE_SIZE, chronology_page, post_only
 from dhr_tracker.forms import posted, submit
 
 SECTION = "chronologies:requests"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def clock(at: time | None) -> str:
-    """A time as the form takes it and the page shows it: 14:30, with seconds only if the record has them."""
-    if at is None:
-        return ""
-    return f"{at:%H:%M}" if at.second == 0 else f"{at:%H:%M:%S}"
 
 
 def visible_versions(user: Any, agency_request: AgencyRequest) -> list[Submission]:
