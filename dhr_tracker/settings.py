@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "dhr_tracker.accounts",
     "dhr_tracker.reviews",
     "dhr_tracker.chronologies",
+    "dhr_tracker.reports",
 ]
 
 MIDDLEWARE = [
@@ -316,6 +317,33 @@ CHRONOLOGY_RISK_INDICATORS = env_list(
         "Suicidal thoughts",
     ],
 )
+
+# Reports, quality assurance and publication (DHR.md s10-12, issue 7).
+# The themes reviews and recommendations are tagged with, for learning across reviews, in the order shown.
+REPORT_THEMES = env_list(
+    "REPORT_THEMES",
+    default=[
+        "Coercive control",
+        "Suicide",
+        "Mental health",
+        "Substance misuse",
+        "Older victims",
+        "Economic abuse",
+        "Stalking",
+        "Children",
+        "Domestic abuse of men",
+        "Disability",
+        "Honour-based abuse",
+        "Information sharing",
+        "Risk assessment",
+        "Multi-agency working",
+    ],
+)
+# The wording of the Home Office quality assurance panel's three outcomes, "code=wording;...":
+# publish, publish_with_changes and resubmit; any left out keep their default wording.
+REPORT_QA_OUTCOME_WORDING = env_str("REPORT_QA_OUTCOME_WORDING")
+# The largest candidate publication the anonymisation check reads, and so the largest published file.
+REPORT_MAX_PUBLICATION_BYTES = env_int("REPORT_MAX_PUBLICATION_BYTES", default=50 * 1024**2, minimum=1024)
 
 _broker = env_str("CELERY_BROKER_URL")
 CELERY_BROKER_URL = _broker or "memory://"

@@ -48,5 +48,6 @@ urlpatterns = [
     path("sharing/", include("sharing.urls")),
     path("reviews/", include("dhr_tracker.reviews.urls")),
     path("", include("dhr_tracker.chronologies.urls")),
+    path("", include("dhr_tracker.reports.urls")),
     path("admin/", admin.site.urls),
 ]

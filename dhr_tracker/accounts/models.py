@@ -50,6 +50,10 @@ class User(AbstractBaseUser):
         default=False,
         help_text="Manages users, partnerships and agencies. Does not by itself see any review.",
     )
+    national_oversight = models.BooleanField(
+        default=False,
+        help_text="Sees the learning from every partnership's recommendations (national oversight); no review itself.",
+    )
     date_joined = models.DateTimeField(default=timezone.now)
     # Part of the session hash: bumping it ends every session of this user at once.
     session_generation = models.PositiveIntegerField(default=0)
@@ -128,6 +132,10 @@ class Partnership(models.Model):
         max_length=20,
         default="DHR",
         help_text='What the partnership calls a review, for example "DHR", "DARDR" or "SUSR".',
+    )
+    publication_months = models.PositiveIntegerField(
+        default=12,
+        help_text="How long published reviews stay on the public page before they are supplied on request.",
     )
     created_at = models.DateTimeField(default=timezone.now)
 

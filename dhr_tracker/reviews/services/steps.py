@@ -4,6 +4,7 @@ Steps that carry facts of their own (the decision, a Home Office direction, a pa
 have their own function; the rest go through ``take_step``.
 """
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -40,9 +41,23 @@ _MILESTONES = {
 }
 
 
+# Other apps establish the later facts (the report's sign-off, the Home Office's areas for
+# development, the anonymisation check, the action plan): reviews imports nothing of them.
+FactSource = Callable[[Review], set[Fact]]
+_FACT_SOURCES: list[FactSource] = []
+
+
+def register_facts(source: FactSource) -> None:
+    """Add a source of facts about a review; registering the same source twice adds it once."""
+    if source not in _FACT_SOURCES:
+        _FACT_SOURCES.append(source)
+
+
 def facts_of(review: Review) -> set[Fact]:
     """What holds of the review now, for the steps that require it."""
     facts: set[Fact] = set()
+    for source in _FACT_SOURCES:
+        facts |= source(review)
     if review.home_office_told_on:
         facts.add(Fact.HOME_OFFICE_TOLD)
     if ChairAppointment.objects.filter(review=review, ended_at__isnull=True, confirmed_at__isnull=False).exists():
@@ -87,14 +102,50 @@ def _move(review: Review, name: str, *, actor: Any, rationale: str, request: Htt
     return source
 
 
+# Steps another app takes along with a record of its own (a Home Office submission, a
+# publication), by the URL name of the page that takes them. Registered from that app's ``ready``.
+_OTHER_PAGES: dict[str, str] = {}
+
+
+def register_step_page(name: str, url_name: str) -> None:
+    """Say that another app's page (and service) takes the step ``name``; the generic page refuses it."""
+    if name not in lifecycle.TRANSITIONS:
+        raise ValueError(f"There is no step called {name!r}")
+    _OTHER_PAGES[name] = url_name
+
+
+def other_pages() -> dict[str, str]:
+    return dict(_OTHER_PAGES)
+
+
+def has_own_page(name: str) -> bool:
+    return name in SPECIAL or name in _OTHER_PAGES
+
+
 def take_step(
     review: Review, name: str, *, actor: Any, rationale: str, version: int | None, request: HttpRequest | None
 ) -> Review:
     """Take a lifecycle step that needs nothing but (for some) a rationale."""
-    if name in SPECIAL or name not in lifecycle.TRANSITIONS:
+    if has_own_page(name) or name not in lifecycle.TRANSITIONS:
         raise ValidationError("This step has its own page")
     with transaction.atomic():
         current = locked(review, version=version, allowed=lambda r: access.has_step_role(actor, r, name))
+        _move(current, name, actor=actor, rationale=rationale, request=request)
+    return current
+
+
+def take_registered_step(
+    review: Review, name: str, *, actor: Any, rationale: str, request: HttpRequest | None
+) -> Review:
+    """Take a step registered by another app, from that app's service, inside its transaction.
+
+    The caller has made its own checks and records; this checks the lifecycle's rules (state,
+    role, facts) on the locked review and records the move. A refusal rolls back the caller's work.
+    """
+    if name not in _OTHER_PAGES:
+        raise ValidationError("This step is not taken this way")
+    with transaction.atomic():
+        current = locked(review, version=None, allowed=lambda r: access.has_step_role(actor, r, name))
         _move(current, name, actor=actor, rationale=rationale, request=request)
     return current
 

@@ -39,7 +39,7 @@ def step_links(user: Any, review: Review) -> list[tuple[str, str, bool]]:
     """The steps the user may take now: (label, URL, whether it is a warning such as withdrawal)."""
     links: dict[str, tuple[str, str, bool]] = {}
     for transition in lifecycle.available(State(review.state), access.lifecycle_roles(user, review)):
-        page = _OWN_PAGES.get(transition.name)
+        page = _OWN_PAGES.get(transition.name) or services.other_pages().get(transition.name)
         if page == "reviews:decision":
             links[page] = ("Record the decision", reverse(page, args=[review.pk]), False)
         elif page is not None:
@@ -53,7 +53,7 @@ def step_links(user: Any, review: Review) -> list[tuple[str, str, bool]]:
 @verified()
 def step(request: SignedInRequest, review_id: int, name: str) -> HttpResponse:
     transition = lifecycle.TRANSITIONS.get(name)
-    if transition is None or name in services.SPECIAL:
+    if transition is None or services.has_own_page(name):
         raise Http404
     review = review_for_change(request, review_id, lambda user, r: access.has_step_role(user, r, name))
     form = StepForm(posted(request), initial={"version": review.version}, needs_rationale=transition.needs_rationale)

@@ -1,0 +1,83 @@
+"""What the reports establish about a review, for the lifecycle steps that require it (DHR.md s19).
+
+- ``PANEL_AGREED`` / ``CSP_APPROVED``: a live sign-off of that kind.
+- ``AREAS_DONE``: the latest quality assurance letter allows publication and every area for
+  final development it named is done.
+- ``ANONYMISATION_CLEAR``: each item to be published has a checked candidate with no hit left
+  open (or an override), and the overview report and executive summary are among them.
+- ``ACTIONS_CLOSED``: the review has recommendations, each has at least one action, and every
+  action is complete.
+"""
+
+from django.db.models import Exists, OuterRef
+
+from dhr_tracker.reports.models import (
+    Action,
+    Candidate,
+    CandidateStatus,
+    HitResolution,
+    PublicationItemKind,
+    QAOutcome,
+    QASubmission,
+    Recommendation,
+    SignOff,
+    SignOffKind,
+)
+from dhr_tracker.reviews.lifecycle import Fact
+from dhr_tracker.reviews.models import Review
+
+# What must be published: the report and its summary; the plan summary and the letter may follow.
+REQUIRED_ITEMS = frozenset({PublicationItemKind.OVERVIEW, PublicationItemKind.SUMMARY})
+
+
+def live_candidates(review: Review) -> list[Candidate]:
+    return list(Candidate.objects.filter(review=review, superseded_at__isnull=True).order_by("item"))
+
+
+def candidate_clear(candidate: Candidate) -> bool:
+    """Checked, with no open hit, or overridden with a reason; a file that cannot be checked never is."""
+    if candidate.overridden_at is not None:
+        return True
+    if candidate.status == CandidateStatus.UNREADABLE:
+        return False
+    return not candidate.hits.filter(resolution=HitResolution.OPEN).exists()
+
+
+def anonymisation_clear(review: Review) -> bool:
+    candidates = live_candidates(review)
+    if not {c.item for c in candidates} >= REQUIRED_ITEMS:
+        return False
+    return all(candidate_clear(c) for c in candidates)
+
+
+def areas_done(review: Review) -> bool:
+    latest = QASubmission.objects.filter(review=review).order_by("-number").first()
+    if latest is None or latest.outcome not in (QAOutcome.PUBLISH, QAOutcome.PUBLISH_WITH_CHANGES):
+        return False
+    return not latest.areas.filter(done_on__isnull=True).exists()
+
+
+def actions_closed(review: Review) -> bool:
+    recommendations = Recommendation.objects.filter(review=review)
+    if not recommendations.exists():
+        return False
+    without_actions = recommendations.filter(~Exists(Action.objects.filter(recommendation=OuterRef("pk"))))
+    if without_actions.exists():
+        return False
+    return not Action.objects.filter(recommendation__review=review, completed_on__isnull=True).exists()
+
+
+def facts_of(review: Review) -> set[Fact]:
+    facts: set[Fact] = set()
+    live = set(SignOff.objects.filter(review=review, withdrawn_at__isnull=True).values_list("kind", flat=True))
+    if SignOffKind.PANEL in live:
+        facts.add(Fact.PANEL_AGREED)
+    if SignOffKind.CSP in live:
+        facts.add(Fact.CSP_APPROVED)
+    if areas_done(review):
+        facts.add(Fact.AREAS_DONE)
+    if anonymisation_clear(review):
+        facts.add(Fact.ANONYMISATION_CLEAR)
+    if actions_closed(review):
+        facts.add(Fact.ACTIONS_CLOSED)
+    return facts

@@ -1,0 +1,1 @@
+"""Forms of the report pages, one module per feature."""
