@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 from dhr_tracker.chronologies.importing import risk_lookup
+from dhr_tracker.reports import qaoutcomes
 
 
 @register(Tags.security, deploy=True)
@@ -76,4 +77,14 @@ def check_risk_indicators(app_configs: Any, **kwargs: Any) -> list[CheckMessage]
         risk_lookup(settings.CHRONOLOGY_RISK_INDICATORS)
     except ValueError as error:
         return [Error(str(error), hint="Correct CHRONOLOGY_RISK_INDICATORS.", id="dhr.E010")]
+    return []
+
+
+@register()
+def check_qa_outcome_wording(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
+    """The Home Office outcomes' wording must name known outcomes, each with some words."""
+    try:
+        qaoutcomes.wording()
+    except qaoutcomes.BadWording as error:
+        return [Error(str(error), hint="Correct REPORT_QA_OUTCOME_WORDING.", id="dhr.E011")]
     return []

@@ -371,6 +371,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dhr_tracker.reviews.tasks.send_digests",
         "schedule": crontab(hour=7, minute=30, day_of_week="mon"),
     },
+    "reports-unpublish-due": {
+        "task": "dhr_tracker.reports.tasks.unpublish_due",
+        "schedule": crontab(hour=0, minute=15),
+    },
 }
 
 _email_host = env_str("EMAIL_HOST")

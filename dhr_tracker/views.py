@@ -6,8 +6,11 @@ from django.shortcuts import render
 
 from dhr_tracker.accounts.access import can_manage_users, partnership_roles
 from dhr_tracker.accounts.audit_integration import is_auditor
-from dhr_tracker.accounts.models import AgencyMembership
+from dhr_tracker.accounts.models import AgencyMembership, Partnership
 from dhr_tracker.accounts.rules import SignedInRequest, public, verified
+from dhr_tracker.reports import access as report_access
+from dhr_tracker.reports.models import Action
+from dhr_tracker.reviews.access import managed_partnerships
 
 
 @verified()
@@ -22,6 +25,9 @@ def home(request: SignedInRequest) -> HttpResponse:
             "memberships": memberships,
             "can_manage_users": can_manage_users(request.user),
             "is_auditor": is_auditor(request.user),
+            "owns_actions": Action.objects.filter(owner=request.user).exists(),
+            "learning_partnerships": Partnership.objects.filter(pk__in=managed_partnerships(request.user)),
+            "national_oversight": report_access.can_see_national_learning(request.user),
         },
     )
 

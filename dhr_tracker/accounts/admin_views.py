@@ -1,8 +1,10 @@
 """Pages for site administrators: people, their roles, memberships, lock-outs and devices.
 
 A site administrator manages accounts and organisations, never review content. Dangerous
-changes (roles, second factors) need sudo mode.
+changes (roles, national oversight, second factors) need sudo mode.
 """
+
+import contextlib
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -92,6 +94,19 @@ def revoke_role(request: SignedInRequest, role_id: int) -> HttpResponse:
         raise Http404
     services.revoke_partnership_role(grant, actor=request.user, request=request)
     return redirect("accounts:manage_user", user_id=grant.user_id)
+
+
+@verified(can_manage_users)
+@sudo_required
+@require_POST
+def set_national_oversight(request: SignedInRequest, user_id: int) -> HttpResponse:
+    person = access_user(request.user, user_id, for_write=True)
+    # A second click finds it already done: the page shows it as it is.
+    with contextlib.suppress(ValidationError):
+        services.set_national_oversight(
+            person, actor=request.user, granted=request.POST.get("national_oversight") == "1", request=request
+        )
+    return redirect("accounts:manage_user", user_id=person.pk)
 
 
 @verified(can_manage_users)

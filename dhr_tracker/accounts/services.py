@@ -195,6 +195,19 @@ def grant_partnership_role(
     return grant
 
 
+def set_national_oversight(user: User, *, actor: User, granted: bool, request: HttpRequest) -> None:
+    """Give or remove national oversight: the learning page across every partnership's reviews."""
+    _require_manager(actor)
+    with transaction.atomic():
+        updated = User.objects.filter(pk=user.pk, national_oversight=not granted).update(national_oversight=granted)
+        if not updated:
+            raise ValidationError(
+                "This person already has national oversight" if granted else "This person has no national oversight"
+            )
+        action = "national_oversight.granted" if granted else "national_oversight.removed"
+        events.emit(action, outcome=events.ALLOWED, request=request, actor=actor, target=user)
+
+
 def revoke_partnership_role(grant: PartnershipRole, *, actor: User, request: HttpRequest) -> None:
     """End a partnership role at once."""
     _require_manager(actor)

@@ -22,6 +22,11 @@ urlpatterns = [
     path("manage/users/<int:user_id>/", admin_views.user_detail, name="manage_user"),
     path("manage/users/<int:user_id>/roles/", admin_views.grant_role, name="manage_grant_role"),
     path("manage/roles/<int:role_id>/revoke/", admin_views.revoke_role, name="manage_revoke_role"),
+    path(
+        "manage/users/<int:user_id>/national-oversight/",
+        admin_views.set_national_oversight,
+        name="manage_national_oversight",
+    ),
     path("manage/users/<int:user_id>/memberships/", admin_views.add_membership, name="manage_add_membership"),
     path("manage/memberships/<int:membership_id>/end/", admin_views.end_membership, name="manage_end_membership"),
     path("manage/users/<int:user_id>/unlock/", admin_views.unlock, name="manage_unlock"),

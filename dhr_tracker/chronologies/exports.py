@@ -29,7 +29,7 @@ could read, made in minutes (fpdf2 lays out every line in Python). They hold at 
 filter it or to take a spreadsheet. Within that, each is made in a few seconds: the PDF wraps
 its own lines (``_wrapped``), measuring each word once, because fpdf2's ``multi_cell`` measures a
 line's text again for every character it adds; the Word table's rows are written as XML
-(``_docx_row``) rather than through python-docx's cell objects, which look the table's grid up
+(``docx_row``) rather than through python-docx's cell objects, which look the table's grid up
 again for every cell.
 """
 
@@ -85,7 +85,7 @@ MAX_DOCUMENT_ENTRIES = 5_000
 # What makes a spreadsheet read a cell as a formula (OWASP, "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Characters XML 1.0 cannot hold; line breaks and tabs stay.
-_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _COLUMNS = (
     (DATE, 14),
     (TIME, 9),
@@ -193,7 +193,7 @@ def rows(job: Job) -> Iterator[list[str]]:
             ]
             if job.notes:
                 cells.append(notes.get(pk, ""))
-            yield [_NOT_XML.sub("", cell) for cell in cells]
+            yield [NOT_XML.sub("", cell) for cell in cells]
 
 
 def about(job: Job, count: int) -> list[str]:
@@ -222,7 +222,7 @@ def _within_limit(job: Job) -> int:
 # Spreadsheets
 
 
-def _xlsx_cell(sheet: WriteOnlyWorksheet, value: str) -> str | Cell:
+def xlsx_cell(sheet: WriteOnlyWorksheet, value: str) -> str | Cell:
     if not value.startswith(FORMULA_STARTS):
         return value
     cell = WriteOnlyCell(sheet, value=value)
@@ -250,11 +250,11 @@ def combined_xlsx(job: Job) -> Made:
     sheet.append(header)
     count = 0
     for cells in rows(job):
-        sheet.append([_xlsx_cell(sheet, value) for value in cells])
+        sheet.append([xlsx_cell(sheet, value) for value in cells])
         count += 1
     described = workbook.create_sheet("About")
     for line in [title(job.review), MARKING, *about(job, count)]:
-        described.append([_xlsx_cell(described, line)])
+        described.append([xlsx_cell(described, line)])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return Made(buffer.getvalue(), count)
@@ -298,13 +298,13 @@ def combined_docx(job: Job) -> Made:
     for cell, name in zip(first.cells, names, strict=True):
         cell.paragraphs[0].add_run(name).bold = True
     for cells in rows(job):
-        _docx_row(table._tbl, cells)
+        docx_row(table._tbl, cells)
     buffer = io.BytesIO()
     document.save(buffer)
     return Made(buffer.getvalue(), count)
 
 
-def _docx_row(table: CT_Tbl, cells: list[str]) -> None:
+def docx_row(table: CT_Tbl, cells: list[str]) -> None:
     """Append a row of plain text cells, each line break kept, to a Word table.
 
     Written as XML directly: python-docx's ``add_row`` and ``cell.text`` look up the table's grid

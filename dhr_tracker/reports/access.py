@@ -27,14 +27,18 @@ from django.http import Http404
 
 from dhr_tracker.reports.models import (
     Action,
+    AreaForDevelopment,
     Candidate,
     Comment,
     CommentRound,
+    FamilyCopy,
     Publication,
     QASubmission,
     Recommendation,
     Report,
     ReportVersion,
+    SignOff,
+    SignOffKind,
 )
 from dhr_tracker.reviews import access as review_access
 from dhr_tracker.reviews.lifecycle import State
@@ -121,6 +125,14 @@ def can_resolve(user: Any, comment: Comment) -> bool:
     return can_draft(user, comment.round.version.report.review)
 
 
+def access_family_copy(user: Any, copy_id: int) -> FamilyCopy:
+    """The family's copy, if the user reads its review; 404 otherwise."""
+    found = FamilyCopy.objects.select_related("version__report__review__partnership").filter(pk=copy_id).first()
+    if found is None or not reads_review(user, found.version.report.review):
+        raise Http404
+    return found
+
+
 def can_record_panel_agreement(user: Any, review: Review) -> bool:
     return can_draft(user, review)
 
@@ -130,12 +142,34 @@ def can_approve(user: Any, review: Review) -> bool:
     return drafting_open(review) and review_access.is_csp_chair(user, review)
 
 
+def access_signoff(user: Any, signoff_id: int) -> SignOff:
+    """The sign-off, if the user reads its review; 404 otherwise."""
+    found = SignOff.objects.select_related("review__partnership").filter(pk=signoff_id).first()
+    if found is None or not reads_review(user, found.review):
+        raise Http404
+    return found
+
+
+def can_withdraw_signoff(user: Any, signoff: SignOff) -> bool:
+    """A live sign-off: the panel's by those who record it, the CSP chair's by the CSP chair."""
+    if signoff.withdrawn_at is not None:
+        return False
+    if signoff.kind == SignOffKind.PANEL:
+        return can_record_panel_agreement(user, signoff.review)
+    return can_approve(user, signoff.review)
+
+
 # The action plan ------------------------------------------------------------------------------
 
 
 def can_plan(user: Any, review: Review) -> bool:
     """Add, change and remove recommendations and actions: those who run the review, while it is open."""
     return review_access.is_commissioned(review) and runs_review(user, review)
+
+
+def can_edit_action(user: Any, action: Action) -> bool:
+    """Change what an action is, who owns it and when it is due: those who plan."""
+    return can_plan(user, action.recommendation.review)
 
 
 def visible_actions(user: Any) -> QuerySet[Action]:
@@ -194,6 +228,14 @@ def access_submission(user: Any, submission_id: int) -> QASubmission:
     return found
 
 
+def access_area(user: Any, area_id: int) -> AreaForDevelopment:
+    """The area, if the user reads its review; 404 otherwise."""
+    found = AreaForDevelopment.objects.select_related("submission__review__partnership").filter(pk=area_id).first()
+    if found is None or not reads_review(user, found.submission.review):
+        raise Http404
+    return found
+
+
 def can_complete_area(user: Any, review: Review) -> bool:
     """Mark an area for final development done: those who run the review (the chair amends the report)."""
     return drafting_open(review) and runs_review(user, review)
@@ -234,6 +276,11 @@ def can_prepare_publication(user: Any, review: Review) -> bool:
 
 def can_publish(user: Any, review: Review) -> bool:
     return review_access.can_take(user, review, "publish")
+
+
+def can_ask_to_publish(user: Any, review: Review) -> bool:
+    """Open the publish page and be told what stands in the way: whoever the ``publish`` step is for."""
+    return review_access.has_step_role(user, review, "publish")
 
 
 def can_unpublish(user: Any, publication: Publication) -> bool:

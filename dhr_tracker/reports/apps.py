@@ -10,6 +10,8 @@ class ReportsConfig(AppConfig):
         # The reviews app imports nothing of this one: the later facts of its lifecycle, and the
         # pages that take its steps with records of their own, are registered from here.
         from dhr_tracker.reports.facts import facts_of
+        from dhr_tracker.reports.services.actions import DEADLINES
+        from dhr_tracker.reviews import schedule
         from dhr_tracker.reviews.services import steps
 
         steps.register_facts(facts_of)
@@ -17,3 +19,4 @@ class ReportsConfig(AppConfig):
         steps.register_step_page("resubmit", "reports:qa_submit")
         steps.register_step_page("record_qa_outcome", "reports:qa_outcome")
         steps.register_step_page("publish", "reports:publish")
+        schedule.register_source(DEADLINES)

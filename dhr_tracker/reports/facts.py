@@ -3,8 +3,8 @@
 - ``PANEL_AGREED`` / ``CSP_APPROVED``: a live sign-off of that kind.
 - ``AREAS_DONE``: the latest quality assurance letter allows publication and every area for
   final development it named is done.
-- ``ANONYMISATION_CLEAR``: each item to be published has a checked candidate with no hit left
-  open (or an override), and the overview report and executive summary are among them.
+- ``ANONYMISATION_CLEAR``: each item to be published has a checked candidate whose every hit is a
+  false positive (or an override), and the overview report and executive summary are among them.
 - ``ACTIONS_CLOSED``: the review has recommendations, each has at least one action, and every
   action is complete.
 """
@@ -35,12 +35,15 @@ def live_candidates(review: Review) -> list[Candidate]:
 
 
 def candidate_clear(candidate: Candidate) -> bool:
-    """Checked, with no open hit, or overridden with a reason; a file that cannot be checked never is."""
+    """Checked, every hit a false positive, or overridden with a reason; a file that cannot be checked never is.
+
+    A hit marked to be fixed is still in this file: only a corrected upload clears it.
+    """
     if candidate.overridden_at is not None:
         return True
     if candidate.status == CandidateStatus.UNREADABLE:
         return False
-    return not candidate.hits.filter(resolution=HitResolution.OPEN).exists()
+    return not candidate.hits.exclude(resolution=HitResolution.FALSE_POSITIVE).exists()
 
 
 def anonymisation_clear(review: Review) -> bool:

@@ -73,7 +73,7 @@ def _end_of_day(day: Any) -> datetime | None:
 # Uploads ----------------------------------------------------------------------------------------
 
 
-def _receive(
+def receive_upload(
     request: HttpRequest,
     form_class: type[UploadForm],
     page: Callable[[UploadForm, int], HttpResponse],
@@ -125,7 +125,7 @@ def _receive(
         handler.discard()
 
 
-@csrf_exempt  # The body is read through the encrypting handler first; _receive then checks CSRF.
+@csrf_exempt  # The body is read through the encrypting handler first; receive_upload then checks CSRF.
 @signed_in_view
 def document_upload(request: HttpRequest, space_id: int) -> HttpResponseBase:
     space = access.access_space(request.user, space_id, for_write=False)
@@ -155,7 +155,7 @@ def document_upload(request: HttpRequest, space_id: int) -> HttpResponseBase:
 
     if request.method != "POST":
         return page(DocumentForm(initial={"classification": space.protocol.max_classification}), 200)
-    return _receive(request, DocumentForm, page, accept)
+    return receive_upload(request, DocumentForm, page, accept)
 
 
 @csrf_exempt  # As document_upload.
@@ -175,7 +175,7 @@ def version_upload(request: HttpRequest, document_id: int) -> HttpResponseBase:
 
     if request.method != "POST":
         return page(UploadForm(), 200)
-    return _receive(request, UploadForm, page, accept)
+    return receive_upload(request, UploadForm, page, accept)
 
 
 # Reading ----------------------------------------------------------------------------------------

@@ -13,7 +13,16 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from dhr_tracker.accounts.rules import PASSWORD_ONLY, PUBLIC, VERIFIED
 from tests.conftest import enrol_device
 
-PUBLIC_VIEWS = {"health", "accounts:sign_in", "accounts:password_reset", "accounts:password_reset_confirm"}
+PUBLIC_VIEWS = {
+    "health",
+    "accounts:sign_in",
+    "accounts:password_reset",
+    "accounts:password_reset_confirm",
+    "reports:public_list",
+    "reports:public_partnership",
+    "reports:public_review",
+    "reports:public_file",
+}
 PASSWORD_ONLY_VIEWS = {"accounts:verify", "accounts:enrol", "accounts:sign_out"}
 
 

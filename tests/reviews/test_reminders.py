@@ -349,7 +349,7 @@ def test_reminders_are_found_across_chunks_in_bounded_queries(
         ).actions.create(text="Send the chronology", owner=review_world.panel_member, due_on=timezone.localdate())
     monkeypatch.setattr(reminders, "CHUNK_SIZE", 2)
 
-    with django_assert_max_num_queries(1 + 3 * 10):
+    with django_assert_max_num_queries(1 + 3 * 11):
         found = due_reminders(timezone.localdate())
 
     assert sorted((r.review.reference, r.deadline.key.split(":")[0], r.recipient.email) for r in found) == sorted(

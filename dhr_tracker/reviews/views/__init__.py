@@ -28,6 +28,10 @@ SECTIONS = (
     ("reviews:meetings", "Meetings"),
     ("chronologies:requests", "Requests to agencies"),
     ("chronologies:combined", "Combined chronology"),
+    ("reports:reports", "Reports"),
+    ("reports:action_plan", "Action plan"),
+    ("reports:qa", "Home Office"),
+    ("reports:publication", "Publication"),
 )
 
 
