@@ -61,6 +61,7 @@ bench: install services
 	$(PY) bench/reviews_bench.py
 	$(PY) bench/import_bench.py
 	$(PY) bench/combined_bench.py
+	$(PY) bench/anonymisation_recall.py
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache
