@@ -395,5 +395,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.security": {"level": "INFO"}},
+    # fontTools logs every font subset it makes for a PDF at INFO.
+    "loggers": {"django.security": {"level": "INFO"}, "fontTools": {"level": "WARNING"}},
 }

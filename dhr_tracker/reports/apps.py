@@ -9,6 +9,8 @@ class ReportsConfig(AppConfig):
     def ready(self) -> None:
         # The reviews app imports nothing of this one: the later facts of its lifecycle, and the
         # pages that take its steps with records of their own, are registered from here.
+        from dhr_tracker.accounts.demo import demo_seeded
+        from dhr_tracker.reports.demo import on_demo_seeded
         from dhr_tracker.reports.facts import facts_of
         from dhr_tracker.reports.services.actions import DEADLINES
         from dhr_tracker.reviews import schedule
@@ -20,3 +22,5 @@ class ReportsConfig(AppConfig):
         steps.register_step_page("record_qa_outcome", "reports:qa_outcome")
         steps.register_step_page("publish", "reports:publish")
         schedule.register_source(DEADLINES)
+        # After the reviews and chronologies apps' receivers, which create the reviews these reports belong to.
+        demo_seeded.connect(on_demo_seeded, dispatch_uid="reports.demo")

@@ -9,6 +9,8 @@
   action is complete.
 """
 
+from collections.abc import Callable
+
 from django.db.models import Exists, OuterRef
 
 from dhr_tracker.reports.models import (
@@ -23,7 +25,7 @@ from dhr_tracker.reports.models import (
     SignOff,
     SignOffKind,
 )
-from dhr_tracker.reviews.lifecycle import Fact
+from dhr_tracker.reviews.lifecycle import TRANSITIONS, Fact, State
 from dhr_tracker.reviews.models import Review
 
 # What must be published: the report and its summary; the plan summary and the letter may follow.
@@ -70,17 +72,27 @@ def actions_closed(review: Review) -> bool:
     return not Action.objects.filter(recommendation__review=review, completed_on__isnull=True).exists()
 
 
+def _signed_off(kind: str) -> Callable[[Review], bool]:
+    def signed_off(review: Review) -> bool:
+        return SignOff.objects.filter(review=review, kind=kind, withdrawn_at__isnull=True).exists()
+
+    return signed_off
+
+
+_ESTABLISH: dict[Fact, Callable[[Review], bool]] = {
+    Fact.PANEL_AGREED: _signed_off(SignOffKind.PANEL),
+    Fact.CSP_APPROVED: _signed_off(SignOffKind.CSP),
+    Fact.AREAS_DONE: areas_done,
+    Fact.ANONYMISATION_CLEAR: anonymisation_clear,
+    Fact.ACTIONS_CLOSED: actions_closed,
+}
+
+
 def facts_of(review: Review) -> set[Fact]:
-    facts: set[Fact] = set()
-    live = set(SignOff.objects.filter(review=review, withdrawn_at__isnull=True).values_list("kind", flat=True))
-    if SignOffKind.PANEL in live:
-        facts.add(Fact.PANEL_AGREED)
-    if SignOffKind.CSP in live:
-        facts.add(Fact.CSP_APPROVED)
-    if areas_done(review):
-        facts.add(Fact.AREAS_DONE)
-    if anonymisation_clear(review):
-        facts.add(Fact.ANONYMISATION_CLEAR)
-    if actions_closed(review):
-        facts.add(Fact.ACTIONS_CLOSED)
-    return facts
+    """The facts that the steps open to the review in its state require; the others are not asked.
+
+    Every page of a review asks, so only what can matter now costs a query.
+    """
+    state = State(review.state)
+    needed = {fact for step in TRANSITIONS.values() if state in step.sources for fact in step.requires}
+    return {fact for fact, holds in _ESTABLISH.items() if fact in needed and holds(review)}

@@ -22,7 +22,7 @@ def _user(name: str) -> User:
     return User.objects.get(email=f"{name}@{DOMAIN}")
 
 
-def _notify(partnership: Partnership, reference: str, *, notified_on: date, victim: str, other: str) -> Review:
+def notify(partnership: Partnership, reference: str, *, notified_on: date, victim: str, other: str) -> Review:
     return notifications.record_notification(
         actor=_user("coordinator"),
         partnership_id=partnership.pk,
@@ -51,7 +51,7 @@ def _notify(partnership: Partnership, reference: str, *, notified_on: date, vict
     )
 
 
-def _commission(review: Review, decided_on: date) -> Review:
+def commission(review: Review, decided_on: date) -> Review:
     coordinator, chair = _user("coordinator"), _user("csp-chair")
     for name in ("start_scoping", "brief_chair"):
         steps.take_step(review, name, actor=coordinator, rationale="", version=None, request=None)
@@ -73,7 +73,7 @@ def _commission(review: Review, decided_on: date) -> Review:
     return Review.objects.get(pk=review.pk)
 
 
-def _form_panel(review: Review, protocol: Protocol, today: date) -> Review:
+def form_panel(review: Review, protocol: Protocol, today: date) -> Review:
     coordinator = _user("coordinator")
     panel.open_space(review, actor=coordinator, protocol_id=protocol.pk, request=None)
     appointment = panel.appoint_chair(
@@ -142,18 +142,18 @@ def seed(partnership: Partnership) -> None:
     if protocol is None:
         return
     today = timezone.localdate()
-    gathering = _commission(
-        _notify(partnership, "DHR-2025-07", notified_on=today - timedelta(days=70), victim="Adult A", other="Adult B"),
+    gathering = commission(
+        notify(partnership, "DHR-2025-07", notified_on=today - timedelta(days=70), victim="Adult A", other="Adult B"),
         today - timedelta(days=60),
     )
-    gathering = _form_panel(gathering, protocol, today)
+    gathering = form_panel(gathering, protocol, today)
     _approve_terms(gathering, today)
     steps.take_step(
         gathering, "start_gathering", actor=_user("independent-chair"), rationale="", version=None, request=None
     )
 
-    paused = _commission(
-        _notify(partnership, "DHR-2026-03", notified_on=today - timedelta(days=45), victim="Ms C", other="Mr D"),
+    paused = commission(
+        notify(partnership, "DHR-2026-03", notified_on=today - timedelta(days=45), victim="Ms C", other="Mr D"),
         today - timedelta(days=30),
     )
     steps.pause_review(
@@ -170,7 +170,7 @@ def seed(partnership: Partnership) -> None:
         request=None,
     )
 
-    _notify(partnership, "DHR-2026-04", notified_on=today - timedelta(days=40), victim="Mrs E", other="Mr F")
+    notify(partnership, "DHR-2026-04", notified_on=today - timedelta(days=40), victim="Mrs E", other="Mr F")
 
 
 def on_demo_seeded(sender: Any, partnership: Partnership, **kwargs: Any) -> None:

@@ -233,6 +233,13 @@ def test_a_chosen_title_is_used(world: ReportWorld) -> None:
     assert publish(world, title="Review of the death of Adult A").title == "Review of the death of Adult A"
 
 
+def test_a_title_naming_someone_is_refused_and_nothing_is_published(world: ReportWorld) -> None:
+    make_ready(world)
+    with pytest.raises(ValidationError, match="The title contains a real name"):
+        publish(world, title="Review of the death of Jane Realname")
+    assert_nothing_published(world, State.READY_TO_PUBLISH)
+
+
 def test_only_the_csp_chair_publishes(world: ReportWorld) -> None:
     make_ready(world)
     url = reverse("reports:publish", args=[world.review.pk])

@@ -291,7 +291,12 @@ def test_only_members_of_the_secure_space_upload_the_letter(submitted: ReportWor
     world = submitted
     client = world.client(world.csp_chair)
     page = client.get(reverse("reports:qa_outcome", args=[world.review.pk]))
-    assert "Only members of the review's secure space can upload the letter" in page.content.decode()
+    text = page.content.decode()
+    assert "Only members of the review's secure space can upload the letter" in text
+    # The CSP chair runs the partnership's spaces, so the page shows where to join this one.
+    space = world.refresh().space
+    assert space is not None
+    assert reverse("sharing:member_add", args=[space.pk]) in text
     assert letter(client, world.review).status_code == 400
     assert QASubmission.objects.get().outcome == ""
     assert spooled_files() == []

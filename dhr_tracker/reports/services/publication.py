@@ -23,7 +23,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from dhr_tracker.chronologies.services.requests import TEXT_LIMIT, text_of
-from dhr_tracker.reports import access
+from dhr_tracker.reports import access, anonymisation
 from dhr_tracker.reports.facts import REQUIRED_ITEMS, candidate_clear, live_candidates
 from dhr_tracker.reports.models import (
     Candidate,
@@ -33,6 +33,8 @@ from dhr_tracker.reports.models import (
     PublicationItemKind,
     PublishedItem,
 )
+from dhr_tracker.reports.services.register import register_for
+from dhr_tracker.reports.textextract import Passage
 from dhr_tracker.reviews.lifecycle import State
 from dhr_tracker.reviews.models import Review
 from dhr_tracker.reviews.services import check_not_future, locked, record_change, steps
@@ -151,6 +153,9 @@ def publish(review: Review, *, actor: Any, title: str, request: HttpRequest | No
     heading = title.strip()
     if len(heading) > TITLE_LIMIT:
         raise ValidationError({"title": f"The title must be {TITLE_LIMIT} characters or fewer"})
+    # The title is published too: it is checked against the register like the files.
+    if heading and anonymisation.scan([Passage("Title", heading)], register_for(review)):
+        raise ValidationError({"title": "The title contains a real name or another identifier: use the pseudonyms"})
     with transaction.atomic():
         current = locked(review, version=None, allowed=lambda r: access.can_ask_to_publish(actor, r))
         candidates = list(

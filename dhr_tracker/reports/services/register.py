@@ -167,12 +167,16 @@ def add_identifier(
 
 
 def remove_identifier(entry: KnownIdentifier, *, actor: Any, request: HttpRequest | None) -> KnownIdentifier:
-    """Take an entry out of the register; it is kept, marked removed, and the check no longer uses it."""
+    """Take an entry out of the register; it is kept, marked removed, and the check no longer uses it.
+
+    Removing it again changes nothing and records nothing.
+    """
     with transaction.atomic():
         current = locked(entry.review, version=None, allowed=lambda r: access.can_keep_register(actor, r))
         row = KnownIdentifier.objects.select_for_update().get(pk=entry.pk)
         if row.removed_at is not None:
-            raise ValidationError("This entry has already been removed from the register")
+            # Already removed (a second click): nothing to do.
+            return row
         row.removed_at = timezone.now()
         row.save(update_fields=["removed_at"])
         record_change(

@@ -13,13 +13,15 @@ those who read the review; none for an action's owner who sees only their own ac
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 
 from dhr_tracker.chronologies.views import post_only
 from dhr_tracker.reports import access
 from dhr_tracker.reviews.models import Review
 from dhr_tracker.reviews.views import PAGE_SIZE, review_page
+from sharing import access as sharing_access
 
-__all__ = ["PAGE_SIZE", "post_only", "report_page"]
+__all__ = ["PAGE_SIZE", "join_space_url", "post_only", "report_page"]
 
 
 def report_page(
@@ -34,3 +36,15 @@ def report_page(
     """Render a page about one review's reports; 400 when a form on it shows errors."""
     navigation = access.reads_review(request.user, review)
     return review_page(request, template, review, section, context, status=status, navigation=navigation)
+
+
+def join_space_url(user: object, review: Review) -> str:
+    """Where someone who runs the partnership's spaces adds themselves to the review's space, or "".
+
+    Uploads into the space need membership, acting for an agency; CSP chairs and coordinators
+    are members only if they add themselves (or are on the panel).
+    """
+    space = review.space
+    if space is None or not sharing_access.can_manage_space(user, space):
+        return ""
+    return reverse("sharing:member_add", args=[space.pk])

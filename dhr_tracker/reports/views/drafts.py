@@ -48,7 +48,7 @@ from dhr_tracker.reports.models import (
 from dhr_tracker.reports.services import drafts as services
 from dhr_tracker.reports.services import signoff as signoffs
 from dhr_tracker.reports.startingdraft import file_name
-from dhr_tracker.reports.views import post_only, report_page
+from dhr_tracker.reports.views import join_space_url, post_only, report_page
 from dhr_tracker.reviews.models import Review
 from sharing import access as sharing_access
 from sharing.forms import UploadForm
@@ -143,6 +143,7 @@ def _reports_page(
         "family_copies": list(copies),
         "can_draft": can_draft,
         "upload_refusal": services.upload_refusal(review, user) if can_draft else None,
+        "join_url": join_space_url(user, review),
         "can_record_panel_agreement": access.can_record_panel_agreement(user, review),
         "can_approve": access.can_approve(user, review),
         "form": failed[1] if failed else None,
@@ -183,6 +184,7 @@ def version_upload(request: SignedInRequest, review_id: int, kind: str) -> HttpR
     if refusal is not None:
         # Refused unread: nothing of the file is spooled.
         context["refusal"] = refusal
+        context["join_url"] = join_space_url(request.user, review)
         return _page(
             request, "reports/drafts_upload.html", review, context, status=400 if request.method == "POST" else 200
         )

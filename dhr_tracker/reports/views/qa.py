@@ -25,7 +25,7 @@ from dhr_tracker.reports import access, qaoutcomes
 from dhr_tracker.reports.forms.qa import AreaDoneForm, OutcomeForm, SubmissionForm
 from dhr_tracker.reports.models import AreaForDevelopment, QASubmission, ReportVersion
 from dhr_tracker.reports.services import qa as services
-from dhr_tracker.reports.views import post_only, report_page
+from dhr_tracker.reports.views import join_space_url, post_only, report_page
 from dhr_tracker.reviews.lifecycle import State
 from dhr_tracker.reviews.models import Review
 from sharing import access as sharing_access
@@ -150,6 +150,7 @@ def qa_outcome(request: SignedInRequest, review_id: int) -> HttpResponse:
             "submission": submission,
             "name": services.submission_name(submission.number) if submission is not None else "",
             "can_upload": can_upload,
+            "join_url": join_space_url(request.user, review),
         }
         return report_page(request, "reports/qa_outcome.html", review, SECTION, context, status=status)
 
