@@ -59,6 +59,9 @@ def test_published_review_is_public_with_its_sha256_and_downloads_byte_identical
         assert download["X-Content-Type-Options"] == "nosniff"
     assert "Review sections" not in text
     assert "Sign out" not in text
+    # The public is not told its pages are OFFICIAL-SENSITIVE records.
+    assert "OFFICIAL-SENSITIVE" not in text
+    assert "OFFICIAL-SENSITIVE" not in listing.content.decode()
 
 
 def test_public_pages_show_no_review_navigation_even_to_someone_signed_in(
