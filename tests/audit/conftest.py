@@ -18,6 +18,12 @@ def chained(action: str, **kwargs: Any) -> AuditEvent:
     return event
 
 
+@pytest.fixture(autouse=True)
+def chain_at_once(settings: Any) -> None:
+    """The audit tests see chaining as production does at its shortest interval: after every event."""
+    settings.AUDIT_CHAIN_INTERVAL_SECONDS = 0
+
+
 def tamper(sql: str, params: list[Any] | None = None) -> None:
     """Run raw SQL with the append-only triggers lifted, as someone with superuser rights could."""
     triggers.remove(connection)

@@ -75,3 +75,9 @@ def checked_page(browser: Browser, live_server: Any) -> Iterator[CheckedPage]:
     page = context.new_page()
     yield CheckedPage(page, live_server.url)
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def chain_at_once(settings: Any) -> None:
+    """A browser journey reads the trail through the pages, as an auditor would: chain after every commit."""
+    settings.AUDIT_CHAIN_INTERVAL_SECONDS = 0
