@@ -633,10 +633,16 @@ def test_templates_download_as_attachments(chronology_world: ChronologyWorld, ag
     workbook_response = client.get(url("template_xlsx", agency_request.pk))
     csv_response = client.get(url("template_csv", agency_request.pk))
 
-    assert workbook_response["Content-Disposition"] == 'attachment; filename="chronology-template-dhr-2026-01.xlsx"'
+    assert (
+        workbook_response["Content-Disposition"]
+        == "attachment; filename=\"chronology-template-dhr-2026-01.xlsx\"; filename*=UTF-8''chronology-template-dhr-2026-01.xlsx"
+    )
     workbook = openpyxl.load_workbook(io.BytesIO(workbook_response.content), read_only=True)
     assert next(workbook["Chronology"].iter_rows(values_only=True)) == COLUMNS
-    assert csv_response["Content-Disposition"] == 'attachment; filename="chronology-template-dhr-2026-01.csv"'
+    assert (
+        csv_response["Content-Disposition"]
+        == "attachment; filename=\"chronology-template-dhr-2026-01.csv\"; filename*=UTF-8''chronology-template-dhr-2026-01.csv"
+    )
     assert next(csv.reader(io.StringIO(csv_response.content.decode("utf-8-sig")))) == list(COLUMNS)
 
 

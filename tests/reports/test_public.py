@@ -55,7 +55,9 @@ def test_published_review_is_public_with_its_sha256_and_downloads_byte_identical
         assert download.status_code == 200
         assert download.content == content
         assert download["Content-Type"] == "application/pdf"
-        assert download["Content-Disposition"] == f'attachment; filename="DHR-2026-01-{name}.pdf"'
+        assert download["Content-Disposition"] == (
+            f"attachment; filename=\"DHR-2026-01-{name}.pdf\"; filename*=UTF-8''DHR-2026-01-{name}.pdf"
+        )
         assert download["X-Content-Type-Options"] == "nosniff"
     assert "Review sections" not in text
     assert "Sign out" not in text

@@ -506,7 +506,10 @@ def test_word_document_has_the_sections_and_pseudonyms_but_no_real_names(
 
     assert response.status_code == 200
     assert response["Content-Type"] == exports.FORMATS["docx"].content_type
-    assert response["Content-Disposition"] == 'attachment; filename="DHR-2026-01-terms-v1.docx"'
+    assert (
+        response["Content-Disposition"]
+        == "attachment; filename=\"DHR-2026-01-terms-v1.docx\"; filename*=UTF-8''DHR-2026-01-terms-v1.docx"
+    )
     assert "no-store" in response["Cache-Control"]
     document = Document(io.BytesIO(response.content))
     paragraphs = [paragraph.text for paragraph in document.paragraphs]
@@ -557,7 +560,10 @@ def test_pdf_has_the_sections_and_any_unicode_pseudonym_but_no_real_names(
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    assert response["Content-Disposition"] == 'attachment; filename="DHR-2026-01-terms-v2.pdf"'
+    assert (
+        response["Content-Disposition"]
+        == "attachment; filename=\"DHR-2026-01-terms-v2.pdf\"; filename*=UTF-8''DHR-2026-01-terms-v2.pdf"
+    )
     assert "no-store" in response["Cache-Control"]
     reader = PdfReader(io.BytesIO(response.content))
     text = "\n".join(page.extract_text() for page in reader.pages)

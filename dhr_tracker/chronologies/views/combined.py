@@ -31,10 +31,10 @@ from dhr_tracker.chronologies.forms.combined import CombinedFilterForm, NoteForm
 from dhr_tracker.chronologies.models import Entry, PanelNote, Release, Submission
 from dhr_tracker.chronologies.services import combined as services
 from dhr_tracker.chronologies.views import PAGE_SIZE, chronology_page, post_only
+from dhr_tracker.downloads import attachment
 from dhr_tracker.forms import submit
 from dhr_tracker.reviews.exports import FontMissing
 from dhr_tracker.reviews.models import Review
-from sharing.sniffing import content_disposition
 from sharing.watermark import WatermarkFailed
 
 SECTION = "chronologies:combined"
@@ -151,11 +151,11 @@ def combined_export(request: SignedInRequest, review_id: int, fmt: str) -> HttpR
     except WatermarkFailed as failed:
         message = f"{failed.message}. Filter the chronology to fewer entries, or download it as a spreadsheet"
         return _problem(request, review, "The PDF could not be made", message, status=400)
-    response = HttpResponse(made.content, content_type=kind.content_type)
-    response["Content-Disposition"] = content_disposition(f"{review.reference} combined chronology.{kind.extension}")
-    response["Cache-Control"] = "no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachment(
+        made.content,
+        content_type=kind.content_type,
+        file_name=f"{review.reference} combined chronology.{kind.extension}",
+    )
 
 
 def _entry_page(request: SignedInRequest, entry: Entry, form: forms.Form | None = None) -> HttpResponse:

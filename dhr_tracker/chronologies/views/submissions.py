@@ -15,7 +15,6 @@ from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
-from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 
 from dhr_tracker.accounts.rules import SignedInRequest, verified
@@ -31,6 +30,7 @@ from dhr_tracker.chronologies.models import AgencyRequest, Entry, RequestKind, S
 from dhr_tracker.chronologies.partialdates import clock
 from dhr_tracker.chronologies.services import submissions as services
 from dhr_tracker.chronologies.views import PAGE_SIZE, chronology_page, post_only
+from dhr_tracker.downloads import attachment
 from dhr_tracker.forms import posted, submit
 
 SECTION = "chronologies:requests"
@@ -312,10 +312,8 @@ def _template_request(request: SignedInRequest, request_id: int) -> AgencyReques
 
 
 def _download(content: bytes, content_type: str, agency_request: AgencyRequest, extension: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
     name = f"chronology-template-{slugify(agency_request.review.reference)}.{extension}"
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name)
-    return response
+    return attachment(content, content_type=content_type, file_name=name)
 
 
 @verified()

@@ -18,6 +18,7 @@ from django.urls import path
 from django.utils import timezone
 
 from dhr_tracker.accounts.rules import SignedInRequest, verified
+from dhr_tracker.downloads import attachment
 from dhr_tracker.forms import posted, submit
 from dhr_tracker.reports import access, planexports
 from dhr_tracker.reports.forms.actions import (
@@ -35,7 +36,6 @@ from dhr_tracker.reports.views import PAGE_SIZE, post_only, report_page
 from dhr_tracker.reviews.models import Review
 from dhr_tracker.reviews.views import review_for_change
 from sharing.access import visible_documents
-from sharing.sniffing import content_disposition
 
 SECTION = "reports:action_plan"
 
@@ -363,11 +363,9 @@ def action_plan_export(request: SignedInRequest, review_id: int) -> HttpResponse
     if kind is None:
         raise Http404
     made = services.export_plan(review, actor=request.user, fmt=fmt, request=request)
-    response = HttpResponse(made.content, content_type=kind.content_type)
-    response["Content-Disposition"] = content_disposition(f"{review.reference} action plan.{kind.extension}")
-    response["Cache-Control"] = "no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachment(
+        made.content, content_type=kind.content_type, file_name=f"{review.reference} action plan.{kind.extension}"
+    )
 
 
 urlpatterns = [

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from dhr_tracker.accounts.rules import SignedInRequest, verified
+from dhr_tracker.downloads import attachment
 from dhr_tracker.forms import posted, submit
 from dhr_tracker.reports import access, sections
 from dhr_tracker.reports.forms.drafts import (
@@ -166,10 +167,7 @@ def starting_draft(request: SignedInRequest, review_id: int) -> HttpResponse:
     kind = _kind(request.GET.get("kind", ReportKind.OVERVIEW))
     _require(access.can_draft(request.user, review))
     draft = services.export_starting_draft(review, actor=request.user, kind=kind, request=request)
-    response = HttpResponse(draft.content, content_type=DOCX)
-    response["Content-Disposition"] = f'attachment; filename="{file_name(review, kind)}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return attachment(draft.content, content_type=DOCX, file_name=file_name(review, kind))
 
 
 @csrf_exempt  # The body is read through the encrypting handler first; receive_upload then checks CSRF.

@@ -19,13 +19,13 @@ from django.utils import timezone
 
 from dhr_tracker.accounts.models import Partnership
 from dhr_tracker.accounts.rules import SignedInRequest, verified
+from dhr_tracker.downloads import attachment
 from dhr_tracker.forms import posted, submit
 from dhr_tracker.reports import access, learning
 from dhr_tracker.reports.forms.learning import LearningFilterForm, ThemesForm
 from dhr_tracker.reports.models import Recommendation
 from dhr_tracker.reports.services import themes as services
 from dhr_tracker.reports.views import PAGE_SIZE, report_page
-from sharing.sniffing import content_disposition
 
 SECTION = "reports:action_plan"
 
@@ -137,11 +137,7 @@ def _export(request: SignedInRequest, partnership: Partnership | None) -> HttpRe
     made = learning.export(partnership, actor=request.user, filters=form.filters(), fmt=fmt, request=request)
     kind = learning.FORMATS[fmt]
     name = f"{partnership.name if partnership else 'National'} recommendations {timezone.localdate().isoformat()}"
-    response = HttpResponse(made.content, content_type=kind.content_type)
-    response["Content-Disposition"] = content_disposition(f"{name}.{kind.extension}")
-    response["Cache-Control"] = "no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachment(made.content, content_type=kind.content_type, file_name=f"{name}.{kind.extension}")
 
 
 @verified()

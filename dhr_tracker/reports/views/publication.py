@@ -19,6 +19,7 @@ from django.urls import path
 
 from dhr_tracker.accounts.models import Partnership
 from dhr_tracker.accounts.rules import SignedInRequest, public, verified
+from dhr_tracker.downloads import attachment
 from dhr_tracker.forms import posted, submit
 from dhr_tracker.reports import access
 from dhr_tracker.reports.facts import REQUIRED_ITEMS, live_candidates
@@ -201,10 +202,7 @@ def public_file(request: HttpRequest, item_id: int) -> HttpResponse:
     )
     if item is None:
         raise Http404
-    response = HttpResponse(bytes(item.content), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{_download_name(item)}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachment(bytes(item.content), content_type="application/pdf", file_name=_download_name(item))
 
 
 urlpatterns = [

@@ -5,7 +5,6 @@ Anyone who can see the review sees and downloads every version; the partnership 
 independent chair draft and record agreement; only the CSP chair approves.
 """
 
-import re
 from typing import Any
 
 from django import forms
@@ -14,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 
 from dhr_tracker.accounts.rules import verified
+from dhr_tracker.downloads import attachment
 from dhr_tracker.forms import posted, submit
 from dhr_tracker.reviews import access, exports
 from dhr_tracker.reviews.forms.terms import AgreeForm, TermsEditForm, TermsForm
@@ -23,7 +23,6 @@ from dhr_tracker.reviews.views import review_for_change, review_page
 
 SECTION = "reviews:terms"
 # Characters kept in a download's file name; anything else in a reference becomes a hyphen.
-UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]")
 
 
 def _terms(review: Review, terms_id: int) -> TermsOfReference:
@@ -187,11 +186,8 @@ def terms_export(request: HttpRequest, review_id: int, terms_id: int, fmt: str) 
     except exports.FontMissing as missing:
         message = f"The {fmt.upper()} cannot be made on this service at the moment ({missing}). Tell the service administrator"
         return _problem(request, review, "This download is not available", message, status=503)
-    response = HttpResponse(content, content_type=kind.content_type)
-    filename = UNSAFE_FILENAME.sub("-", f"{review.reference}-terms-v{terms.version}.{kind.extension}")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    file_name = f"{review.reference}-terms-v{terms.version}.{kind.extension}"
+    return attachment(content, content_type=kind.content_type, file_name=file_name)
 
 
 urlpatterns = [
