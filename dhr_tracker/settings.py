@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "dhr_tracker.reviews",
     "dhr_tracker.chronologies",
     "dhr_tracker.reports",
+    "dhr_tracker.funding",
 ]
 
 MIDDLEWARE = [
@@ -374,6 +375,10 @@ CELERY_BEAT_SCHEDULE = {
     "reports-unpublish-due": {
         "task": "dhr_tracker.reports.tasks.unpublish_due",
         "schedule": crontab(hour=0, minute=15),
+    },
+    "funding-stream-reminders": {
+        "task": "dhr_tracker.funding.tasks.send_stream_reminders",
+        "schedule": crontab(hour=7, minute=10),
     },
 }
 

@@ -49,5 +49,6 @@ urlpatterns = [
     path("reviews/", include("dhr_tracker.reviews.urls")),
     path("", include("dhr_tracker.chronologies.urls")),
     path("", include("dhr_tracker.reports.urls")),
+    path("funding/", include("dhr_tracker.funding.urls")),
     path("admin/", admin.site.urls),
 ]

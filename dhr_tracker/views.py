@@ -3,11 +3,14 @@
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from dhr_tracker.accounts.access import can_manage_users, partnership_roles
 from dhr_tracker.accounts.audit_integration import is_auditor
 from dhr_tracker.accounts.models import AgencyMembership, Partnership
 from dhr_tracker.accounts.rules import SignedInRequest, public, verified
+from dhr_tracker.funding import access as funding_access
+from dhr_tracker.funding.services.streams import open_deadlines
 from dhr_tracker.reports import access as report_access
 from dhr_tracker.reports.models import Action
 from dhr_tracker.reviews.access import managed_partnerships
@@ -17,6 +20,7 @@ from dhr_tracker.reviews.access import managed_partnerships
 def home(request: SignedInRequest) -> HttpResponse:
     """Show each user what their roles let them do."""
     memberships = AgencyMembership.objects.filter(user=request.user, ended_at__isnull=True).select_related("agency")
+    managed = list(Partnership.objects.filter(pk__in=managed_partnerships(request.user)))
     return render(
         request,
         "home.html",
@@ -26,8 +30,11 @@ def home(request: SignedInRequest) -> HttpResponse:
             "can_manage_users": can_manage_users(request.user),
             "is_auditor": is_auditor(request.user),
             "owns_actions": Action.objects.filter(owner=request.user).exists(),
-            "learning_partnerships": Partnership.objects.filter(pk__in=managed_partnerships(request.user)),
+            "learning_partnerships": managed,
             "national_oversight": report_access.can_see_national_learning(request.user),
+            "funding_partnerships": managed,
+            "funding_deadlines": open_deadlines(managed, timezone.localdate()),
+            "funding_admin": funding_access.is_site_admin(request.user),
         },
     )
 

@@ -22,7 +22,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
 from django.utils import timezone
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
@@ -45,10 +44,8 @@ from dhr_tracker.reviews.demo import DOMAIN, commission, form_panel, notify
 from dhr_tracker.reviews.exports import PDF_FONTS
 from dhr_tracker.reviews.models import Review
 from dhr_tracker.reviews.services import steps, terms
-from sharing import config
 from sharing.models import Classification, Protocol, ProtocolStatus
-from sharing.services.documents import DocumentFields, upload_document
-from sharing.uploads import EncryptingUploadHandler, SpooledUpload
+from sharing.services.documents import DocumentFields, receive_bytes, upload_document
 
 DRAFTING, PUBLISHED = "DHR-2025-07", "DHR-2024-05"
 POLICE = "Exampleshire Police"
@@ -62,27 +59,10 @@ def _step(review: Review, name: str, actor: User) -> Review:
     return steps.take_step(review, name, actor=actor, rationale="", version=None, request=None)
 
 
-def _spooled(content: bytes, file_name: str) -> SpooledUpload:
-    """The file as an upload received through the encrypting handler, as a browser's would be."""
-    handler = EncryptingUploadHandler(
-        HttpRequest(),
-        field_name="file",
-        max_size=len(content),
-        provider=config.key_provider(),
-        spool_dir=config.spool_dir(),
-    )
-    handler.new_file("file", file_name)
-    handler.receive_data_chunk(content, 0)
-    upload = handler.file_complete(len(content))
-    if upload is None:
-        raise RuntimeError(handler.refusal or "The demo file was not received")
-    return upload
-
-
 def _upload_starting_draft(review: Review, kind: str, chair: User, note: str) -> ReportVersion:
     """The tracker's own starting draft (pseudonyms only), uploaded by the chair as the report's next version."""
     draft = drafts.export_starting_draft(review, actor=chair, kind=kind, request=None)
-    upload = _spooled(draft.content, f"{review.reference} {ReportKind(kind).label.lower()}.docx")
+    upload = receive_bytes(draft.content, f"{review.reference} {ReportKind(kind).label.lower()}.docx")
     try:
         return drafts.add_report_version(review, actor=chair, kind=kind, note=note, upload=upload, request=None)
     finally:
@@ -261,7 +241,7 @@ def _quality_assurance(review: Review, today: date) -> Review:
     if space is None:
         raise ValidationError(drafts.NO_SPACE)
     letter = _pdf("Home Office quality assurance panel", ("The panel thanks the chair for a thorough report.",))
-    upload = _spooled(letter, f"{review.reference} quality assurance letter.pdf")
+    upload = receive_bytes(letter, f"{review.reference} quality assurance letter.pdf")
     try:
         document = upload_document(
             space,

@@ -286,18 +286,6 @@ def _csv(selected: QuerySet[Recommendation], today: date, about: list[str]) -> M
         return Made(buffer.getvalue(), count)
 
 
-@dataclass(frozen=True)
-class Format:
-    content_type: str
-    extension: str
-
-
-FORMATS = {
-    "xlsx": Format("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
-    "csv": Format("text/csv; charset=utf-8", "csv"),
-}
-
-
 def export(
     partnership: Partnership | None,
     *,

@@ -89,7 +89,7 @@ def _scheduled(today: date) -> Iterator[list[tuple[Review, Status]]]:
         yield [(review, schedule.status_of(review, today)) for review in chunk]
 
 
-def _partnership_roles(partnership_ids: Iterable[int]) -> dict[tuple[int, str], list[User]]:
+def roles_by_partnership(partnership_ids: Iterable[int]) -> dict[tuple[int, str], list[User]]:
     """The active CSP chairs and coordinators of each partnership."""
     found: dict[tuple[int, str], list[User]] = defaultdict(list)
     roles = PartnershipRole.objects.current().filter(
@@ -153,7 +153,7 @@ def _owners(chunk: list[tuple[Review, Status]]) -> _Owners:
         if deadline.owner.startswith("user:")
     }
     users = {user.pk: user for user in User.objects.filter(pk__in=user_ids, is_active=True)}
-    return _Owners(_partnership_roles(review.partnership_id for review, _ in chunk), chairs, contributors, users)
+    return _Owners(roles_by_partnership(review.partnership_id for review, _ in chunk), chairs, contributors, users)
 
 
 def due_reminders(today: date) -> list[Reminder]:
@@ -221,7 +221,7 @@ def _reminder_message(reminder: Reminder) -> EmailMessage:
 
 
 @dataclass(frozen=True)
-class _Outgoing:
+class Outgoing:
     """One e-mail to send once, with its key and its audit event."""
 
     key: str
@@ -234,7 +234,7 @@ class _Outgoing:
     details: dict[str, Any]
 
 
-def _send_once(item: _Outgoing) -> bool:
+def _send_once(item: Outgoing) -> bool:
     """Send the e-mail unless its key was sent before; False when it was.
 
     The ``ReminderSent`` row, the audit event and the send share one transaction: a send that
@@ -258,7 +258,7 @@ def _send_once(item: _Outgoing) -> bool:
     return True
 
 
-def _unsent(keys: list[str]) -> set[str]:
+def unsent_keys(keys: list[str]) -> set[str]:
     """The keys not sent yet: the unique key decides, this only spares rebuilding what was sent."""
     sent: set[str] = set()
     for start in range(0, len(keys), CHUNK_SIZE):
@@ -267,7 +267,7 @@ def _unsent(keys: list[str]) -> set[str]:
     return set(keys) - sent
 
 
-def _deliver(items: Iterable[_Outgoing]) -> int:
+def deliver(items: Iterable[Outgoing]) -> int:
     """Send each item once; return how many were sent, raising ``DeliveryFailed`` after the rest when any failed."""
     sent = failed = 0
     for item in items:
@@ -289,9 +289,9 @@ def send_reminders(today: date | None = None) -> int:
     is retried; what was sent is not sent again.
     """
     due = due_reminders(today or timezone.localdate())
-    unsent = _unsent([reminder.key for reminder in due])
-    return _deliver(
-        _Outgoing(
+    unsent = unsent_keys([reminder.key for reminder in due])
+    return deliver(
+        Outgoing(
             reminder.key,
             _reminder_message(reminder),
             reminder.review,
@@ -372,15 +372,15 @@ def send_digests(today: date | None = None) -> int:
     iso = today.isocalendar()
     week = f"{iso.year}-W{iso.week:02d}"
     lines = _digest_lines(today)
-    roles = _partnership_roles(lines)
+    roles = roles_by_partnership(lines)
     wanted = [
         (f"digest:{partnership_id}:{coordinator.pk}:{week}", partnership_lines, coordinator)
         for partnership_id, partnership_lines in lines.items()
         for coordinator in roles.get((partnership_id, PartnershipRoleKind.CSP_COORDINATOR), [])
     ]
-    unsent = _unsent([key for key, _, _ in wanted])
-    return _deliver(
-        _Outgoing(
+    unsent = unsent_keys([key for key, _, _ in wanted])
+    return deliver(
+        Outgoing(
             key,
             _digest_message(coordinator, partnership_lines, today),
             None,

@@ -37,7 +37,7 @@ from sharing.models import (
 )
 from sharing.services import record_change
 from sharing.sniffing import FileType, Refused, safe_filename, sniff
-from sharing.uploads import SpooledUpload, spool_path
+from sharing.uploads import EncryptingUploadHandler, SpooledUpload, spool_path
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +97,23 @@ def _enqueue_store(version_id: uuid.UUID) -> None:
     from sharing.tasks import store_version
 
     store_version.delay(str(version_id))
+
+
+def receive_bytes(content: bytes, file_name: str) -> SpooledUpload:
+    """``content`` received through the encrypting handler as a browser's upload would be: for demo data."""
+    handler = EncryptingUploadHandler(
+        HttpRequest(),
+        field_name="file",
+        max_size=len(content),
+        provider=config.key_provider(),
+        spool_dir=config.spool_dir(),
+    )
+    handler.new_file("file", file_name)
+    handler.receive_data_chunk(content, 0)
+    upload = handler.file_complete(len(content))
+    if upload is None:
+        raise ValueError(handler.refusal or f"{file_name} was not received")
+    return upload
 
 
 def upload_document(

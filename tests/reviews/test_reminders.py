@@ -149,7 +149,7 @@ def test_a_run_that_read_the_reminder_as_unsent_does_not_send_it_again(
     today = due_on(review_world.review, "decision", timezone.localdate()) - timedelta(days=7)
     assert send_reminders(today=today) == 1
     # As if this run read the sent keys before the first one committed: every key looks unsent.
-    monkeypatch.setattr(reminders, "_unsent", set)
+    monkeypatch.setattr(reminders, "unsent_keys", set)
 
     assert send_reminders(today=today) == 0
 

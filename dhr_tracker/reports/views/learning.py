@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from dhr_tracker.accounts.models import Partnership
 from dhr_tracker.accounts.rules import SignedInRequest, verified
-from dhr_tracker.downloads import attachment
+from dhr_tracker.downloads import SPREADSHEETS, attachment
 from dhr_tracker.forms import posted, submit
 from dhr_tracker.reports import access, learning
 from dhr_tracker.reports.forms.learning import LearningFilterForm, ThemesForm
@@ -97,7 +97,7 @@ def _filter_form(request: SignedInRequest, partnership: Partnership | None) -> L
 def _page(request: SignedInRequest, partnership: Partnership | None) -> HttpResponse:
     today = timezone.localdate()
     form = _filter_form(request, partnership)
-    context: dict[str, Any] = {"form": form, "partnership": partnership, "formats": learning.FORMATS}
+    context: dict[str, Any] = {"form": form, "partnership": partnership, "formats": SPREADSHEETS}
     if form.is_valid():
         selected = form.filters().apply(learning.recommendations(partnership.pk if partnership else None, today), today)
         page = Paginator(learning.listed(selected), PAGE_SIZE).get_page(request.GET.get("page"))
@@ -132,10 +132,10 @@ def national_learning(request: SignedInRequest) -> HttpResponse:
 def _export(request: SignedInRequest, partnership: Partnership | None) -> HttpResponse:
     fmt = request.GET.get("format", "")
     form = _filter_form(request, partnership)
-    if fmt not in learning.FORMATS or not form.is_valid():
+    if fmt not in SPREADSHEETS or not form.is_valid():
         return render(request, "reports/learning_export_problem.html", {"partnership": partnership}, status=400)
     made = learning.export(partnership, actor=request.user, filters=form.filters(), fmt=fmt, request=request)
-    kind = learning.FORMATS[fmt]
+    kind = SPREADSHEETS[fmt]
     name = f"{partnership.name if partnership else 'National'} recommendations {timezone.localdate().isoformat()}"
     return attachment(made.content, content_type=kind.content_type, file_name=f"{name}.{kind.extension}")
 

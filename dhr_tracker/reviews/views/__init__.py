@@ -3,7 +3,9 @@ through ``access.access_review`` (404 for anyone who may not see it) and asks th
 ``reviews.access`` for each action; the services check again.
 
 Pages about one review extend ``reviews/review_base.html`` and render through ``review_page``,
-which adds the review's section navigation.
+which adds the review's section navigation: ``SECTIONS`` for everyone who reads the review, and
+funding for the partnership's CSP chairs and coordinators once the review has commenced
+(``sections_for``). Other apps are named only by their URL names, so this app imports none.
 """
 
 from collections.abc import Callable
@@ -13,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from dhr_tracker.reviews import access
+from dhr_tracker.reviews import access, schedule
 from dhr_tracker.reviews.models import Review
 
 PAGE_SIZE = 50
@@ -33,6 +35,15 @@ SECTIONS = (
     ("reports:qa", "Home Office"),
     ("reports:publication", "Publication"),
 )
+# The review's ledger: the partnership's business, from the decision to review.
+FUNDING_SECTION = ("funding:ledger", "Funding and costs")
+
+
+def sections_for(user: Any, review: Review) -> tuple[tuple[str, str], ...]:
+    """The sections of the review the user is shown."""
+    if schedule.completion_start(review) is not None and access.is_manager(user, review):
+        return (*SECTIONS, FUNDING_SECTION)
+    return SECTIONS
 
 
 def review_page(
@@ -49,7 +60,7 @@ def review_page(
     form = context.get("form")
     if status is None:
         status = 400 if form is not None and form.errors else 200
-    sections = {"review_sections": SECTIONS, "review_section": section} if navigation else {}
+    sections = {"review_sections": sections_for(request.user, review), "review_section": section} if navigation else {}
     return render(request, template, {"review": review, **sections, **context}, status=status)
 
 
