@@ -17,8 +17,6 @@ from datetime import timedelta
 from typing import Any
 
 from django.apps import apps
-from django.db import connection
-from django.db.models import Model
 from django.utils import timezone
 
 from dhr_tracker.accounts.models import User
@@ -29,6 +27,7 @@ from sharing.models import Document, DocumentVersion
 from tests.funding.conftest import POUND, FundingWorld
 from tests.funding.test_applications import decide, submitted
 from tests.funding.test_ledger import add_contribution, add_cost
+from tests.reports.matrix_helpers import rows_of
 from tests.reviews.conftest import ReviewWorld
 from tests.reviews.panel_helpers import form_panel
 
@@ -132,21 +131,5 @@ def build(world: FundingWorld, panel: ReviewWorld) -> Matrix:
 
 
 def snapshot() -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every funding model (their many-to-many tables too) and of the secure spaces' documents.
-
-    Read with plain SQL: the matrix takes one for each of its requests.
-    """
-    models: list[type[Model]] = [
-        *apps.get_app_config("funding").get_models(include_auto_created=True),
-        Document,
-        DocumentVersion,
-    ]
-    rows = {}
-    with connection.cursor() as cursor:
-        for model in models:
-            table, key = (
-                connection.ops.quote_name(str(name)) for name in (model._meta.db_table, model._meta.pk.column)
-            )
-            cursor.execute(f"SELECT * FROM {table} ORDER BY {key}")  # noqa: S608 - names from the models
-            rows[model._meta.label] = cursor.fetchall()
-    return rows
+    """Every row of every funding model (their many-to-many tables too) and of the secure spaces' documents."""
+    return rows_of([*apps.get_app_config("funding").get_models(include_auto_created=True), Document, DocumentVersion])

@@ -205,12 +205,8 @@ def build(world: ReportWorld) -> Matrix:
     )
 
 
-def snapshot() -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every reports model (their many-to-many tables too) and of the reviews.
-
-    Read with plain SQL: the matrix takes two for each of its requests.
-    """
-    models: list[type[Model]] = [*apps.get_app_config("reports").get_models(include_auto_created=True), Review]
+def rows_of(models: list[type[Model]]) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of each model, read with plain SQL: the matrices take one or two for each request."""
     rows = {}
     with connection.cursor() as cursor:
         for model in models:
@@ -220,3 +216,8 @@ def snapshot() -> dict[str, list[tuple[Any, ...]]]:
             cursor.execute(f"SELECT * FROM {table} ORDER BY {key}")  # noqa: S608 - names from the models
             rows[model._meta.label] = cursor.fetchall()
     return rows
+
+
+def snapshot() -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every reports model (their many-to-many tables too) and of the reviews."""
+    return rows_of([*apps.get_app_config("reports").get_models(include_auto_created=True), Review])
