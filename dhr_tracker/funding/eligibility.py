@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from dhr_tracker.funding.money import pounds
-from dhr_tracker.funding.years import FinancialYear
+from dhr_tracker.funding.years import FinancialYear, long_date
 
 
 @dataclass(frozen=True)
@@ -61,16 +61,16 @@ class Failure:
     message: str
 
 
-def _day(value: date) -> str:
-    return f"{value.day} {value:%B %Y}"
-
-
 def _window(rules: Rules, facts: Facts) -> list[Failure]:
     if facts.today < rules.opens_on:
-        return [Failure("window", f"This fund opens on {_day(rules.opens_on)}: applications cannot be submitted yet")]
+        return [
+            Failure("window", f"This fund opens on {long_date(rules.opens_on)}: applications cannot be submitted yet")
+        ]
     if facts.today > rules.closes_on:
         return [
-            Failure("window", f"This fund closed on {_day(rules.closes_on)}: applications can no longer be submitted")
+            Failure(
+                "window", f"This fund closed on {long_date(rules.closes_on)}: applications can no longer be submitted"
+            )
         ]
     return []
 
@@ -102,7 +102,7 @@ def _reviews(rules: Rules, facts: Facts) -> list[Failure]:
             failures.append(
                 Failure(
                     "review_year",
-                    f"{review.title} commenced on {_day(review.commenced_on)}, in {commenced_year}; "
+                    f"{review.title} commenced on {long_date(review.commenced_on)}, in {commenced_year}; "
                     f"this fund is for reviews commenced in {rules.year} ({rules.year.span})",
                 )
             )

@@ -12,6 +12,11 @@ START_MONTH = 4
 _LABEL = re.compile(r"^(\d{4})-(\d{2})$")
 
 
+def long_date(value: date) -> str:
+    """ "1 April 2025", as the app's messages write a day."""
+    return f"{value.day} {value:%B %Y}"
+
+
 @dataclass(frozen=True, order=True)
 class FinancialYear:
     start_year: int
@@ -47,7 +52,7 @@ class FinancialYear:
     @property
     def span(self) -> str:
         """ "1 April 2025 to 31 March 2026"."""
-        return f"{self.start.day} {self.start:%B %Y} to {self.end.day} {self.end:%B %Y}"
+        return f"{long_date(self.start)} to {long_date(self.end)}"
 
     def __contains__(self, day: object) -> bool:
         return isinstance(day, date) and self.start <= day <= self.end

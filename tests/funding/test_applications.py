@@ -22,6 +22,7 @@ from dhr_tracker.funding.models import (
 )
 from dhr_tracker.funding.services import STALE_MESSAGE
 from dhr_tracker.funding.services import applications as services
+from dhr_tracker.funding.years import long_date
 from dhr_tracker.reviews.models import Review
 from sharing.models import Classification, Document, Space
 from sharing.services import documents
@@ -286,7 +287,7 @@ def test_a_draft_can_be_withdrawn_and_then_not_changed(funding_world: FundingWor
             request=None,
         ),
     )
-    assert messages(error) == [f"This application was withdrawn on {services.day(TODAY)}, so it cannot be changed"]
+    assert messages(error) == [f"This application was withdrawn on {long_date(TODAY)}, so it cannot be changed"]
 
 
 # Eligibility --------------------------------------------------------------------------------
@@ -345,9 +346,7 @@ def test_a_submission_after_the_fund_closed_is_refused(funding_world: FundingWor
     error = refused(
         security_events, lambda: services.submit_application(application, actor=world.csp_chair, request=None)
     )
-    assert messages(error) == [
-        f"This fund closed on {services.day(closed_on)}: applications can no longer be submitted"
-    ]
+    assert messages(error) == [f"This fund closed on {long_date(closed_on)}: applications can no longer be submitted"]
 
 
 def test_no_application_is_started_to_a_closed_fund(funding_world: FundingWorld, security_events: EventLog) -> None:
@@ -361,7 +360,7 @@ def test_no_application_is_started_to_a_closed_fund(funding_world: FundingWorld,
             world.national, actor=world.coordinator, partnership_id=world.partnership.pk, request=None
         ),
     )
-    assert messages(error) == [f"This fund closed on {services.day(closed_on)}: applications can no longer be made"]
+    assert messages(error) == [f"This fund closed on {long_date(closed_on)}: applications can no longer be made"]
 
 
 def test_only_the_csp_chair_submits(funding_world: FundingWorld, security_events: EventLog) -> None:
@@ -394,7 +393,7 @@ def test_a_submitted_application_cannot_be_changed(funding_world: FundingWorld, 
     world = funding_world
     application = submitted(world)
     error = refused(security_events, lambda: change(world, application, requested_pence=1))
-    assert messages(error) == [f"This application was submitted on {services.day(TODAY)}, so it cannot be changed"]
+    assert messages(error) == [f"This application was submitted on {long_date(TODAY)}, so it cannot be changed"]
 
 
 @pytest.mark.parametrize(
@@ -520,7 +519,7 @@ def test_a_draft_submitted_meanwhile_takes_no_document(
             stale, actor=world.coordinator, space=space, title="Budget", upload=upload, request=None
         ),
     )
-    assert messages(error) == [f"This application was submitted on {services.day(TODAY)}, so it cannot be changed"]
+    assert messages(error) == [f"This application was submitted on {long_date(TODAY)}, so it cannot be changed"]
     upload.discard()
 
 

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 
 from dhr_tracker.funding.models import Application, ApplicationStatus, Contribution
 from dhr_tracker.funding.services import applications as services
+from dhr_tracker.funding.years import long_date
 from sharing.models import Space
 from tests.conftest import EventLog
 from tests.funding.conftest import POUND, FundingWorld
@@ -56,7 +57,7 @@ __all__ = ["clean_storage", "space"]  # fixtures, used by name
         (
             {"decided_on": TODAY - timedelta(days=1)},
             "decided_on",
-            f"The decision cannot be dated before the application was submitted, on {services.day(TODAY)}",
+            f"The decision cannot be dated before the application was submitted, on {long_date(TODAY)}",
         ),
     ],
 )
@@ -183,9 +184,7 @@ def test_a_decision_is_recorded_only_on_a_submitted_application(
     assert messages(error) == ["This application has not been submitted, so a decision cannot be recorded"]
     decided = decide(world, services.submit_application(application, actor=world.csp_chair, request=None), space)
     error = refused(security_events, lambda: decide(world, decided, space))
-    assert messages(error) == [
-        f"This application was approved on {services.day(TODAY)}, so a decision cannot be recorded"
-    ]
+    assert messages(error) == [f"This application was approved on {long_date(TODAY)}, so a decision cannot be recorded"]
 
 
 @pytest.mark.parametrize(
@@ -198,7 +197,7 @@ def test_a_decision_is_recorded_only_on_a_submitted_application(
             100,
             TODAY - timedelta(days=1),
             "paid_on",
-            f"The payment cannot be dated before the decision, on {services.day(TODAY)}",
+            f"The payment cannot be dated before the decision, on {long_date(TODAY)}",
         ),
     ],
 )
@@ -234,12 +233,12 @@ def test_a_payment_is_recorded_once(funding_world: FundingWorld, space: Space, s
         security_events,
         lambda: services.record_payment(paid, actor=world.coordinator, paid_on=TODAY, paid_pence=1, request=None),
     )
-    assert messages(error) == [f"This application was paid on {services.day(TODAY)}, so a payment cannot be recorded"]
+    assert messages(error) == [f"This application was paid on {long_date(TODAY)}, so a payment cannot be recorded"]
     error = refused(
         security_events,
         lambda: services.withdraw_application(paid, actor=world.coordinator, reason="Too late", request=None),
     )
-    assert messages(error) == [f"This application was paid on {services.day(TODAY)}, so it cannot be withdrawn"]
+    assert messages(error) == [f"This application was paid on {long_date(TODAY)}, so it cannot be withdrawn"]
 
 
 def test_a_withdrawal_needs_a_reason(funding_world: FundingWorld, security_events: EventLog) -> None:

@@ -16,7 +16,7 @@ from dhr_tracker.funding.models import (
     FundingStream,
     SupportingDocument,
 )
-from dhr_tracker.funding.services import applications as services
+from dhr_tracker.funding.years import long_date
 from dhr_tracker.reviews.views import PAGE_SIZE
 from sharing.models import Space
 from tests.conftest import EventLog
@@ -198,7 +198,7 @@ def test_a_submitted_application_cannot_be_edited(funding_world: FundingWorld, s
     world = funding_world
     application = submitted(world)
     coordinator = world.client(world.coordinator)
-    message = f"This application was submitted on {services.day(TODAY)}, so it cannot be changed"
+    message = f"This application was submitted on {long_date(TODAY)}, so it cannot be changed"
     page = coordinator.get(url("application_edit", application.pk))
     assert page.status_code == 403
     assert message in text(page)
@@ -390,7 +390,7 @@ def test_a_closed_fund_offers_no_application(funding_world: FundingWorld) -> Non
     FundingStream.objects.filter(pk=world.national.pk).update(closes_on=world.last.end)
     client = world.client(world.coordinator)
     page = text(client.get(url("application_new", world.national.pk)))
-    assert f"This fund closed on {services.day(world.last.end)}" in page
+    assert f"This fund closed on {long_date(world.last.end)}" in page
     assert "Start the application" not in page
     response = client.post(url("application_new", world.national.pk), {"partnership": world.partnership.pk})
     assert response.status_code == 400

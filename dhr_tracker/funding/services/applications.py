@@ -21,7 +21,6 @@ from django.db import transaction
 from django.db.models import Q, Sum
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.dateformat import format as format_date
 
 from dhr_tracker.chronologies.services.requests import TEXT_LIMIT, text_of
 from dhr_tracker.funding import access, money
@@ -39,6 +38,7 @@ from dhr_tracker.funding.models import (
 )
 from dhr_tracker.funding.services import STALE_MESSAGE, eligibility, record_change
 from dhr_tracker.funding.services.ledger import ledger_of
+from dhr_tracker.funding.years import long_date
 from dhr_tracker.reviews import schedule
 from dhr_tracker.reviews.models import Review
 from dhr_tracker.reviews.services import check_not_before, check_not_future
@@ -62,24 +62,19 @@ WITHDRAW = "it cannot be withdrawn"
 Predicate = Callable[[Any, Application], bool]
 
 
-def day(value: date) -> str:
-    """ "3 May 2026"."""
-    return format_date(value, "j F Y")
-
-
 def status_refusal(application: Application, consequence: str) -> str:
     """Why ``consequence`` follows from where the application stands, as one sentence."""
     status = application.status
     if status == ApplicationStatus.DRAFT:
         where = "has not been submitted"
     elif status == ApplicationStatus.WITHDRAWN and application.withdrawn_on is not None:
-        where = f"was withdrawn on {day(application.withdrawn_on)}"
+        where = f"was withdrawn on {long_date(application.withdrawn_on)}"
     elif status == ApplicationStatus.PAID and application.paid_on is not None:
-        where = f"was paid on {day(application.paid_on)}"
+        where = f"was paid on {long_date(application.paid_on)}"
     elif status in OUTCOMES and application.decided_on is not None:
-        where = f"was {ApplicationStatus(status).label.lower()} on {day(application.decided_on)}"
+        where = f"was {ApplicationStatus(status).label.lower()} on {long_date(application.decided_on)}"
     elif application.submitted_on is not None:
-        where = f"was submitted on {day(application.submitted_on)}"
+        where = f"was submitted on {long_date(application.submitted_on)}"
     else:
         where = f"is {ApplicationStatus(status).label.lower()}"
     return f"This application {where}, so {consequence}"
@@ -186,7 +181,7 @@ def create_application(
     if not access.stream_partnerships(actor, stream).filter(pk=partnership_id).exists():
         raise ValidationError({"partnership": "Choose the partnership this application is for"})
     if timezone.localdate() > stream.closes_on:
-        raise ValidationError(f"This fund closed on {day(stream.closes_on)}: applications can no longer be made")
+        raise ValidationError(f"This fund closed on {long_date(stream.closes_on)}: applications can no longer be made")
     with transaction.atomic():
         application = Application.objects.create(partnership_id=partnership_id, stream=stream, created_by=actor)
         record_change(
@@ -499,7 +494,7 @@ def record_decision(
                     decided_on,
                     current.submitted_on,
                     "decided_on",
-                    f"The decision cannot be dated before the application was submitted, on {day(current.submitted_on)}",
+                    f"The decision cannot be dated before the application was submitted, on {long_date(current.submitted_on)}",
                 )
             _check_pot(current, stream, awarded)
             covered = list(ApplicationReview.objects.filter(application=current).select_related("review"))
@@ -560,7 +555,7 @@ def record_payment(
                 paid_on,
                 current.decided_on,
                 "paid_on",
-                f"The payment cannot be dated before the decision, on {day(current.decided_on)}",
+                f"The payment cannot be dated before the decision, on {long_date(current.decided_on)}",
             )
         contributions = list(Contribution.objects.live().filter(application=current).select_for_update().order_by("pk"))
         live = sum(contribution.amount_pence for contribution in contributions)

@@ -43,7 +43,7 @@ from dhr_tracker.funding.forms.applications import (
 from dhr_tracker.funding.models import Application, ApplicationReview, ApplicationStatus, CostCategory
 from dhr_tracker.funding.services import applications as services
 from dhr_tracker.funding.services import eligibility
-from dhr_tracker.funding.years import FinancialYear
+from dhr_tracker.funding.years import FinancialYear, long_date
 from dhr_tracker.reviews import schedule
 from dhr_tracker.reviews.access import managed_partnerships
 from dhr_tracker.reviews.views import PAGE_SIZE
@@ -190,7 +190,7 @@ def application_edit(request: SignedInRequest, application_id: int) -> HttpRespo
     if not access.can_edit_application(request.user, application):
         return _refused(request, application, services.CHANGE)
     reviews = services.commenced_reviews(application.partnership_id)
-    choices = [(review.pk, f"{review.title}, commenced on {services.day(start)}") for review, start in reviews]
+    choices = [(review.pk, f"{review.title}, commenced on {long_date(start)}") for review, start in reviews]
     initial: dict[str, Any] = {
         "reviews": list(application.covered.values_list("review_id", flat=True)),
         "requested": application.requested_pence or None,
