@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dhr_tracker
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test lint format install services chromium bench clean
+.PHONY: run test lint format install services chromium nginx bench clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ services:
 chromium:
 	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
+# The deployment tests run Debian's nginx in front of gunicorn (tests/deploy/test_nginx_live.py).
+nginx:
+	@test -x /usr/sbin/nginx || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null)
+
 lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
@@ -50,9 +54,11 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-test: install chromium services lint
+test: install chromium nginx services lint
 	# A fresh test database every time: a database left by an earlier or interrupted run must not leak in.
-	DATABASE_URL="$(DATABASE_URL)" TEST_REDIS_URL="$(TEST_REDIS_URL)" $(VENV)/bin/pytest --create-db
+	# Two processes (pytest-xdist), one per core of the machines this runs on; each has its own test
+	# database and Redis database (tests/settings.py).
+	DATABASE_URL="$(DATABASE_URL)" TEST_REDIS_URL="$(TEST_REDIS_URL)" $(VENV)/bin/pytest --create-db -n 2
 
 # Benchmarks print their figures; they are never part of `make test`.
 bench: install services
@@ -62,6 +68,7 @@ bench: install services
 	$(PY) bench/import_bench.py
 	$(PY) bench/combined_bench.py
 	$(PY) bench/anonymisation_recall.py
+	$(PY) bench/load_bench.py
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

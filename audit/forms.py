@@ -39,7 +39,7 @@ class EventFilterForm(forms.Form):
         query = Q()
         actor = data.get("actor", "").strip()
         if actor:
-            query &= Q(actor_id=int(actor)) if actor.isdigit() else Q(actor_email=actor.lower())
+            query &= Q(actor_id=int(actor)) if actor.isascii() and actor.isdigit() else Q(actor_email=actor.lower())
         if data.get("organisation"):
             query &= Q(actor_organisation__icontains=data["organisation"])
         if data.get("partnership"):

@@ -46,8 +46,9 @@ def _hex(value: Any, line: int, name: str, length: int | None = None) -> bytes:
 
 
 def _int(value: Any, line: int, name: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise MalformedExport(line, f"{name} must be a non-negative whole number")
+    # Sequence numbers and sizes are 64-bit in the chain's canonical form.
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2**63:
+        raise MalformedExport(line, f"{name} must be a non-negative whole number below 2**63")
     return value
 
 
@@ -77,6 +78,9 @@ def parse(lines: list[str]) -> Export:
             obj = json.loads(text)
         except json.JSONDecodeError as exc:
             raise MalformedExport(number, f"not JSON ({exc.msg} at column {exc.colno})") from None
+        except (ValueError, RecursionError):
+            # An integer of thousands of digits, or nesting deeper than any export has.
+            raise MalformedExport(number, "not JSON that an export can hold") from None
         if not isinstance(obj, dict) or "type" not in obj:
             raise MalformedExport(number, "each line must be a JSON object with a type")
         kind = obj["type"]

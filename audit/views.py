@@ -65,7 +65,7 @@ def search(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         rows = _events(request, form)
         before = request.GET.get("before", "")
-        if before.isdigit():
+        if before.isascii() and before.isdigit():
             rows = rows.filter(seq__lt=int(before))
         events = list(rows.order_by("-seq")[: PAGE_SIZE + 1])
         if len(events) > PAGE_SIZE:

@@ -6,8 +6,10 @@ import random
 import statistics
 import sys
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -20,7 +22,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dhr_tracker.settings")
 os.environ["LOG_LEVEL"] = "WARNING"
 os.environ["ALLOWED_HOSTS"] = "testserver"
 
-from bench.django_bench import ensure_database, signed_in  # noqa: E402
+from bench.django_bench import ensure_database, signed_in, write_trail  # noqa: E402
 
 ensure_database(BENCH_DB)
 
@@ -92,26 +94,16 @@ def people() -> tuple[User, list[int]]:
 
 
 def seed_trail(size: int, staff: list[int]) -> None:
-    """Write a realistic, correctly chained trail with COPY: far faster than one insert each."""
+    """Write a realistic, correctly chained trail."""
     rng = random.Random(20261121)  # noqa: S311 - benchmark data, not security
     start = datetime(2024, 11, 21, tzinfo=UTC)
     step = timedelta(days=730) / size
-    prev = chain.GENESIS
-    columns = [
-        "seq",
-        "source_id",
-        "prev_hash",
-        "hash",
-        *("details_json" if f == "details" else f for f in chain.FIELDS),
-    ]
-    connection.ensure_connection()
-    raw = connection.connection
-    require(raw is not None, "no database connection")
-    with raw.cursor() as cursor, cursor.copy(f"COPY audit_auditevent ({', '.join(columns)}) FROM STDIN") as copy:
+
+    def events() -> Iterator[dict[str, Any]]:
         for seq in range(1, size + 1):
             actor = rng.choice(staff) if rng.random() < 0.02 else rng.randrange(10_000, 60_000)
             action = rng.choice(ACTIONS)
-            fields = {
+            yield {
                 "time": chain.format_time(start + step * seq),
                 "actor_id": actor,
                 "actor_email": f"user{actor}@agency.example",
@@ -127,16 +119,9 @@ def seed_trail(size: int, staff: list[int]) -> None:
                 "partnership_id": rng.randrange(1, PARTNERSHIPS + 1),
                 "details": {"bench": True, "n": seq % 1000},
             }
-            content = chain.canonical(fields)
-            digest = chain.entry_hash(prev, seq, content)
-            values = [fields[name] for name in chain.FIELDS]
-            values[chain.FIELDS.index("details")] = chain.canonical_details(fields["details"])
-            copy.write_row([seq, seq, prev, digest, *values])
-            prev = digest
+
+    write_trail(events())
     triggers.install(connection)
-    with connection.cursor() as cursor:
-        # The seeded events stand for pending events 1..size; new ones must come after them.
-        cursor.execute("SELECT setval(pg_get_serial_sequence('audit_pendingevent', 'id'), %s)", [size])
 
 
 def bench_recording(seconds: float = 10.0, writers: int = 4) -> None:

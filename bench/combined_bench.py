@@ -139,12 +139,14 @@ def _person(email: str, name: str, agency: Agency) -> User:
     return user
 
 
-def _entries(rng: random.Random, review: Review, submission: Submission, agency: Agency) -> list[Entry]:
-    """An agency's 5,000 entries over six years: dated mostly to the day, some to a month or a year."""
+def agency_entries(
+    rng: random.Random, review: Review, submission: Submission, agency: Agency, count: int = ENTRIES_PER_AGENCY
+) -> list[Entry]:
+    """An agency's ``count`` accepted entries over six years: dated mostly to the day, some to a month or a year."""
     first = date(2019, 1, 1).toordinal()
     risks = settings.CHRONOLOGY_RISK_INDICATORS
     entries = []
-    for position in range(1, ENTRIES_PER_AGENCY + 1):
+    for position in range(1, count + 1):
         day = date.fromordinal(first + rng.randrange(6 * 365))
         precision = rng.random()
         if precision < 0.05:
@@ -240,7 +242,7 @@ def seed() -> Review:
                 decided_by=chair,
                 decided_at=decided,
             )
-            Entry.objects.bulk_create(_entries(rng, review, submission, agency), batch_size=BATCH)
+            Entry.objects.bulk_create(agency_entries(rng, review, submission, agency), batch_size=BATCH)
         noted = Entry.objects.filter(review=review).order_by("?").values_list("pk", flat=True)[:NOTES]
         PanelNote.objects.bulk_create([PanelNote(entry_id=pk, text=TEXT, author=chair) for pk in noted])
     with connection.cursor() as cursor:

@@ -103,12 +103,17 @@ INSTALLED_APPS = [
     "dhr_tracker.chronologies",
     "dhr_tracker.reports",
     "dhr_tracker.funding",
+    "dhr_tracker.backup",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "dhr_tracker.accounts.middleware.SecurityHeadersMiddleware",
+    # Inside the headers, outside everything that queries the database (the session's save too).
+    "dhr_tracker.unavailable.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "dhr_tracker.accounts.middleware.CsrfViewMiddleware",
@@ -119,8 +124,6 @@ MIDDLEWARE = [
     "dhr_tracker.accounts.middleware.SessionExpiryMiddleware",
     "dhr_tracker.accounts.middleware.RequireSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "dhr_tracker.accounts.middleware.SecurityHeadersMiddleware",
 ]
 
 # Django's security.W003 looks for its own CSRF middleware by name; ours is a subclass of it
@@ -357,6 +360,19 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_BACKEND = None
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# With acks_late, Redis hands a task that was never acknowledged (its worker died) to another
+# worker once this many seconds have passed since it was delivered. Longer than any task runs,
+# and than any countdown a retry sets (at most 600 s), or a slow task would run twice at once.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", default=3600, minimum=5),
+    # Without these kombu waits forever on a Redis that accepts connections but never answers, and
+    # so does the page that queued a task. Above the consumer's BRPOP timeout (1 s).
+    "socket_connect_timeout": 2,
+    "socket_timeout": 2,
+}
+# Two tries, not four: with Redis down a page answers in ~0.2 s (refused) or ~4 s (hung), and the
+# sweeps queue the work again once it is back.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_BEAT_SCHEDULE = {
     "audit-chain": {"task": "audit.tasks.chain_pending", "schedule": 5},
     "audit-chain-sweep": {"task": "audit.tasks.chain_pending", "schedule": 600, "kwargs": {"sweep": True}},
@@ -364,13 +380,16 @@ CELERY_BEAT_SCHEDULE = {
     "sharing-expire-protocols": {"task": "sharing.tasks.expire_protocols", "schedule": crontab(hour=0, minute=5)},
     "sharing-shred-expired": {"task": "sharing.tasks.shred_expired", "schedule": crontab(hour=1, minute=0)},
     "sharing-sweep-uploads": {"task": "sharing.tasks.sweep_uploads", "schedule": 900},
+    "chronologies-sweep-imports": {"task": "dhr_tracker.chronologies.tasks.sweep_imports", "schedule": 300},
     "reviews-send-reminders": {
         "task": "dhr_tracker.reviews.tasks.send_reminders",
-        "schedule": crontab(hour=7, minute=0),
+        # Hourly through the working day: each e-mail goes once, so a run lost while Redis was
+        # down is made good within the hour.
+        "schedule": crontab(minute=0, hour="7-18"),
     },
     "reviews-weekly-digest": {
         "task": "dhr_tracker.reviews.tasks.send_digests",
-        "schedule": crontab(hour=7, minute=30, day_of_week="mon"),
+        "schedule": crontab(minute=30, hour="7-18", day_of_week="mon-fri"),
     },
     "reports-unpublish-due": {
         "task": "dhr_tracker.reports.tasks.unpublish_due",
@@ -378,7 +397,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "funding-stream-reminders": {
         "task": "dhr_tracker.funding.tasks.send_stream_reminders",
-        "schedule": crontab(hour=7, minute=10),
+        "schedule": crontab(minute=10, hour="7-18"),
     },
 }
 

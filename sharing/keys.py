@@ -194,7 +194,7 @@ class _Keyring:
         """Parse and check a keyring document, raising ``ValueError`` with the first problem found."""
         try:
             document = json.loads(data)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except (ValueError, RecursionError) as exc:  # undecodable, not JSON, or nested beyond reason
             raise ValueError("not JSON") from exc
         if not isinstance(document, dict) or document.get("format") != _KEYRING_FORMAT:
             raise ValueError("not a sharing keyring")
@@ -207,7 +207,7 @@ class _Keyring:
         if len({kek.key_id for kek in keks}) != len(keks):
             raise ValueError("duplicate key ids")
         current = document.get("current")
-        if current not in {kek.key_id for kek in keks}:
+        if not isinstance(current, str) or current not in {kek.key_id for kek in keks}:
             raise ValueError("the current key is not in the keyring")
         return cls(current=current, keks=keks)
 
@@ -414,7 +414,7 @@ _SALT_SIZE = 16
 _BACKUP_HEADER_SIZE = len(_BACKUP_MAGIC) + 4 + _SALT_SIZE + WRAP_NONCE_SIZE
 
 
-def _scrypt_problem(params: ScryptParams) -> str | None:
+def scrypt_problem(params: ScryptParams) -> str | None:
     """Say why a cost cannot be used; backups refuse to make what restores would refuse to open."""
     if not all(1 <= value <= 255 for value in (params.log2_n, params.r, params.p)):
         return "scrypt parameters must each be between 1 and 255"
@@ -423,7 +423,8 @@ def _scrypt_problem(params: ScryptParams) -> str | None:
     return None
 
 
-def _passphrase_key(passphrase: str, salt: bytes, params: ScryptParams) -> bytes:
+def passphrase_key(passphrase: str, salt: bytes, params: ScryptParams) -> bytes:
+    """Derive a 256-bit key from ``passphrase`` with scrypt; check the cost with ``scrypt_problem`` first."""
     # The same passphrase typed on another system may arrive composed differently.
     secret = unicodedata.normalize("NFC", passphrase).encode()
     return Scrypt(salt=salt, length=32, n=1 << params.log2_n, r=params.r, p=params.p).derive(secret)
@@ -441,12 +442,12 @@ def backup_keyring(path: str | os.PathLike[str], passphrase: str, *, scrypt: Scr
     """
     if len(passphrase) < MIN_PASSPHRASE_LENGTH:
         raise WeakPassphrase(f"the backup passphrase must be at least {MIN_PASSPHRASE_LENGTH} characters")
-    if problem := _scrypt_problem(scrypt):
+    if problem := scrypt_problem(scrypt):
         raise ValueError(problem)
     keyring = _read_keyring(Path(path))
     salt, nonce = os.urandom(_SALT_SIZE), os.urandom(WRAP_NONCE_SIZE)
     header = _BACKUP_MAGIC + bytes([_BACKUP_VERSION, scrypt.log2_n, scrypt.r, scrypt.p]) + salt + nonce
-    key = _passphrase_key(passphrase, salt, scrypt)
+    key = passphrase_key(passphrase, salt, scrypt)
     return header + AESGCM(key).encrypt(nonce, keyring.to_json(), header)
 
 
@@ -458,12 +459,12 @@ def _open_backup(blob: bytes, passphrase: str) -> _Keyring:
     if version != _BACKUP_VERSION:
         raise BackupError(f"unsupported keyring backup version {version}")
     params = ScryptParams(log2_n, r, p)
-    if problem := _scrypt_problem(params):
+    if problem := scrypt_problem(params):
         raise BackupError(f"{problem} (altered backup?)")
     salt = header[len(_BACKUP_MAGIC) + 4 : len(_BACKUP_MAGIC) + 4 + _SALT_SIZE]
     nonce = header[-WRAP_NONCE_SIZE:]
     try:
-        data = AESGCM(_passphrase_key(passphrase, salt, params)).decrypt(nonce, sealed, header)
+        data = AESGCM(passphrase_key(passphrase, salt, params)).decrypt(nonce, sealed, header)
     except InvalidTag:
         raise BackupError("wrong passphrase, or the backup was altered") from None
     try:

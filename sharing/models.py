@@ -53,6 +53,9 @@ class Protocol(models.Model):
     scope = models.ForeignKey(settings.SHARING_SCOPE_MODEL, on_delete=models.PROTECT, related_name="+")
     title = models.CharField(max_length=200)
     version = models.PositiveIntegerField(default=1)
+    # Saves of the draft so far: the edit page carries it, so two people saving at once cannot
+    # overwrite each other (``version`` numbers the protocol's content, not its saves).
+    revision = models.PositiveIntegerField(default=0)
     previous = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     purposes = models.TextField()
     legal_bases = models.JSONField(default=list)

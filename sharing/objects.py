@@ -25,8 +25,24 @@ class StorageUnavailable(Exception):
     """The storage could not store, read or delete an object just now."""
 
 
+# Every object lives under this prefix (a folder in a local storage, a key prefix in S3).
+PREFIX = "documents"
+
+
 def new_object_name() -> str:
-    return f"documents/{secrets.token_hex(16)}"
+    return f"{PREFIX}/{secrets.token_hex(16)}"
+
+
+def names() -> list[str]:
+    """Return the name of every object in the document storage (for backups and restores)."""
+    try:
+        _, files = config.storage().listdir(PREFIX)
+    except FileNotFoundError:
+        # A local storage that has never stored anything has no folder yet.
+        return []
+    except _STORAGE_ERRORS as exc:
+        raise StorageUnavailable(f"could not list the objects: {exc}") from exc
+    return [f"{PREFIX}/{name}" for name in files]
 
 
 class _SpooledFile(File):  # type: ignore[type-arg]
@@ -49,6 +65,7 @@ def put(name: str, path: Path) -> None:
     storage = config.storage()
     size = path.stat().st_size
     try:
+        _abort_unfinished(storage, name)
         if storage.exists(name):
             storage.delete(name)
         with _SpooledFile(path) as spooled:
@@ -58,6 +75,21 @@ def put(name: str, path: Path) -> None:
         raise StorageUnavailable(f"could not store object {name}: {exc}") from exc
     if saved != name or stored != size:
         raise StorageUnavailable(f"object {name} was stored as {saved} with {stored} of {size} bytes")
+
+
+def _abort_unfinished(storage: Any, name: str) -> None:
+    """Abort S3 multipart uploads of ``name`` that an earlier attempt left unfinished.
+
+    boto3 aborts a failed multipart upload itself, but not when the endpoint died: the parts
+    already sent would stay in the bucket, billed and beyond shredding. Object names are never
+    reused, so every unfinished upload of this name is an earlier attempt at this object.
+    """
+    bucket: Any = getattr(storage, "bucket", None)
+    if bucket is None:
+        return
+    for upload in bucket.multipart_uploads.filter(Prefix=name):
+        if upload.object_key == name:
+            upload.abort()
 
 
 def exists(name: str) -> bool:

@@ -15,7 +15,7 @@ from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 
 from audit.chaining import chain_pending
-from audit.models import AuditEvent
+from audit.models import AuditEvent, Outcome, PendingEvent
 from dhr_tracker.accounts.models import Partnership, PartnershipRoleKind, TOTPDevice, User, new_totp_secret
 from dhr_tracker.accounts.rules import SUDO_SESSION_KEY
 from tests.factories import (
@@ -133,3 +133,18 @@ class EventLog:
 def security_events(db: None) -> EventLog:
     """Read the audit trail as it grows during the test."""
     return EventLog(since=AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0)
+
+
+def newest_event() -> int:
+    """A mark to read later events from: the newest recorded so far, chained or not."""
+    return PendingEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+def allowed_since(mark: int, *, reads: tuple[str, ...] = ()) -> list[str]:
+    """The actions of allowed events recorded after ``mark``, but for audited reads (actions ending with ``reads``).
+
+    Every event is recorded as a pending event first, so this reads them without chaining: the
+    access matrices ask after each of thousands of requests.
+    """
+    actions = PendingEvent.objects.filter(id__gt=mark, outcome=Outcome.ALLOWED).order_by("id")
+    return [action for action in actions.values_list("action", flat=True) if not (reads and action.endswith(reads))]

@@ -23,7 +23,13 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # The broker is the real Redis throughout, but tasks run inline unless a test starts a real
 # worker (tests/integration/test_worker.py), which turns eager mode off for its duration.
-CELERY_BROKER_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+_redis = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# Under pytest-xdist each worker process has a database of its own (pytest-django adds a suffix) and
+# takes the Redis database below the last one's, so one worker's Celery workers never take the
+# other's tasks: gw0 uses the given database, gw1 the one below it.
+_worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+_base, _, _db = _redis.rpartition("/")
+CELERY_BROKER_URL = f"{_base}/{int(_db) - _worker}"
 CELERY_TASK_ALWAYS_EAGER = True
 LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": "WARNING"}}  # noqa: F405
 # WhiteNoise looks for collected files at start-up; tests serve them from the finders instead.

@@ -62,7 +62,7 @@ class EnrolForm(forms.Form):
 
     def clean_code(self) -> str:
         code = self.cleaned_data["code"].replace(" ", "")
-        if not (code.isdigit() and len(code) == 6):
+        if not (code.isascii() and code.isdigit() and len(code) == 6):
             raise forms.ValidationError("Enter the code as 6 digits, like 123456")
         return code
 

@@ -320,7 +320,7 @@ class TOTPDevice(Device):
     def verify_token(self, token: object) -> bool:
         """Accept a current code once; the caller must hold a row lock (select_for_update)."""
         code = str(token).strip().replace(" ", "")
-        if not (code.isdigit() and len(code) == self.DIGITS):
+        if not (code.isascii() and code.isdigit() and len(code) == self.DIGITS):
             return False
         totp = self.totp()
         if not totp.verify(int(code), tolerance=self.TOLERANCE, min_t=self.last_t + 1):

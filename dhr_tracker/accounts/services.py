@@ -149,7 +149,9 @@ def create_user(*, actor: User, email: str, full_name: str, request: HttpRequest
     with transaction.atomic():
         user = User.objects.create_user(email=email, full_name=full_name.strip())
         events.emit("user.created", outcome=events.ALLOWED, request=request, actor=actor, target=user)
-        transaction.on_commit(lambda: send_password_email.delay(user.pk, purpose="invitation"))
+        # Robust: with the task queue down the account is still created (the error is logged); the
+        # person can ask for a password-reset link from the sign-in page.
+        transaction.on_commit(lambda: send_password_email.delay(user.pk, purpose="invitation"), robust=True)
     return user
 
 

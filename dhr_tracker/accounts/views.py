@@ -295,7 +295,8 @@ def password_reset(request: HttpRequest) -> HttpResponse:
             known=user is not None,
         )
         if user is not None:
-            transaction.on_commit(lambda: send_password_email.delay(user.pk, purpose="reset"))
+            # Robust: with the task queue down the answer is the same (the error is logged), never a 500.
+            transaction.on_commit(lambda: send_password_email.delay(user.pk, purpose="reset"), robust=True)
         return render(request, "accounts/password_reset_sent.html", {"email": email})
     return render_form(request, "accounts/password_reset.html", {"form": form})
 

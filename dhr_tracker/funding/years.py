@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from datetime import date
 
 START_MONTH = 4
-_LABEL = re.compile(r"^(\d{4})-(\d{2})$")
+_LABEL = re.compile(r"^(\d{4})-(\d{2})$", re.ASCII)
+# The first and last years whose 1 April to 31 March a date can hold.
+FIRST_YEAR, LAST_YEAR = 1000, 9998
 
 
 def long_date(value: date) -> str:
@@ -33,6 +35,10 @@ class FinancialYear:
         if found is None:
             raise ValueError(f"Enter a financial year like 2025-26, not {label!r}")
         year = cls(int(found.group(1)))
+        if not FIRST_YEAR <= year.start_year <= LAST_YEAR:
+            raise ValueError(
+                f"Enter a financial year between {FIRST_YEAR}-{(FIRST_YEAR + 1) % 100:02d} and {LAST_YEAR}-{(LAST_YEAR + 1) % 100:02d}"
+            )
         if year.label != label.strip():
             raise ValueError(f"{label} is not a financial year: the second year must follow the first")
         return year

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -100,16 +100,32 @@ def draft_protocol(
     return protocol
 
 
+STALE_PROTOCOL = (
+    "Someone else saved this protocol while you were editing it, so your changes were not saved. "
+    "Open the protocol again to see it as it is now, then make your changes again."
+)
+
+
 def update_protocol(
-    protocol: Protocol, *, actor: Any, fields: dict[str, Any], parties: list[PartyLine], request: HttpRequest | None
+    protocol: Protocol,
+    *,
+    actor: Any,
+    fields: dict[str, Any],
+    parties: list[PartyLine],
+    revision: int,
+    request: HttpRequest | None,
 ) -> Protocol:
+    """Save a draft as edited from ``revision``; refused if anyone saved it since (no lost update)."""
     _check_protocol(fields, parties, protocol.scope_id)
     with transaction.atomic():
         protocol = Protocol.objects.select_for_update().get(pk=protocol.pk)
         if not access.can_edit_protocol(actor, protocol):
             raise PermissionDenied
+        if protocol.revision != revision:
+            raise ValidationError({NON_FIELD_ERRORS: ValidationError(STALE_PROTOCOL, code="stale")})
         for name in PROTOCOL_FIELDS:
             setattr(protocol, name, fields[name])
+        protocol.revision += 1
         protocol.save()
         _set_parties(protocol, parties)
         record_change(

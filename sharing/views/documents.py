@@ -86,7 +86,7 @@ def receive_upload(
     """
     limit = settings.SHARING_MAX_UPLOAD_BYTES
     declared = request.META.get("CONTENT_LENGTH") or "0"
-    if declared.isdigit() and int(declared) > limit + UPLOAD_OVERHEAD:
+    if declared.isascii() and declared.isdigit() and int(declared) > limit + UPLOAD_OVERHEAD:
         # The body stays unread, so the size is the only thing to report.
         form = form_class(data={})
         form.errors.clear()

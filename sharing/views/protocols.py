@@ -49,13 +49,19 @@ def protocol_register(request: HttpRequest) -> HttpResponse:
 
 
 def _protocol_form_page(
-    request: HttpRequest, form: ProtocolForm, parties: Any, *, protocol: Protocol | None, scope_id: int | None
+    request: HttpRequest,
+    form: ProtocolForm,
+    parties: Any,
+    *,
+    protocol: Protocol | None,
+    scope_id: int | None,
+    revision: int | None = None,
 ) -> HttpResponse:
     status = 400 if request.method == "POST" else 200
     return render(
         request,
         "sharing/protocol_form.html",
-        {"form": form, "parties": parties, "protocol": protocol, "scope_id": scope_id},
+        {"form": form, "parties": parties, "protocol": protocol, "scope_id": scope_id, "revision": revision},
         status=status,
     )
 
@@ -72,7 +78,7 @@ def protocol_new(request: HttpRequest) -> HttpResponse:
     scope_id = scopes[0]
     if len(scopes) > 1:
         chosen = request.POST.get("scope") or request.GET.get("scope")
-        scope_id = int(chosen) if chosen and chosen.isdigit() and int(chosen) in scopes else 0
+        scope_id = int(chosen) if chosen and chosen.isascii() and chosen.isdigit() and int(chosen) in scopes else 0
         if not scope_id:
             return render(request, "sharing/choose_scope.html", {"scopes": _scope_names(scopes)})
     form = ProtocolForm(posted(request))
@@ -105,6 +111,9 @@ def protocol_edit(request: HttpRequest, protocol_id: int) -> HttpResponse:
         return render(request, "sharing/protocol_locked.html", {"protocol": protocol}, status=403)
     initial = {name: getattr(protocol, name) for name in services.PROTOCOL_FIELDS}
     form = ProtocolForm(posted(request), initial=initial)
+    # The draft as the editor first saw it: a save made since then refuses theirs.
+    sent = request.POST.get("revision", "") if request.method == "POST" else str(protocol.revision)
+    revision = int(sent) if sent.isascii() and sent.isdigit() else -1
     parties = party_formset(
         posted(request),
         scope_id=protocol.scope_id,
@@ -117,12 +126,17 @@ def protocol_edit(request: HttpRequest, protocol_id: int) -> HttpResponse:
         updated = submit(
             form,
             lambda: services.update_protocol(
-                protocol, actor=request.user, fields=form.cleaned_data, parties=_lines(parties), request=request
+                protocol,
+                actor=request.user,
+                fields=form.cleaned_data,
+                parties=_lines(parties),
+                revision=revision,
+                request=request,
             ),
         )
         if updated is not None:
             return redirect("sharing:protocol", protocol_id=protocol.pk)
-    return _protocol_form_page(request, form, parties, protocol=protocol, scope_id=protocol.scope_id)
+    return _protocol_form_page(request, form, parties, protocol=protocol, scope_id=protocol.scope_id, revision=revision)
 
 
 @signed_in_view

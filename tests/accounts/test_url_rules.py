@@ -10,8 +10,10 @@ from typing import Any
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from dhr_tracker.accounts.models import PartnershipRoleKind
 from dhr_tracker.accounts.rules import PASSWORD_ONLY, PUBLIC, VERIFIED
 from tests.conftest import enrol_device
+from tests.factories import PartnershipRoleFactory, UserFactory
 
 PUBLIC_VIEWS = {
     "health",
@@ -80,10 +82,10 @@ def test_anonymous_visitor_is_sent_to_sign_in(client: Any, route: str, name: str
 @pytest.mark.parametrize(("route", "name"), [(r, n) for r, n, _ in ALL if n not in PUBLIC_VIEWS | PASSWORD_ONLY_VIEWS])
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_user_without_verified_second_factor_is_sent_to_set_up(
-    personas: Any, password_only_client: Any, route: str, name: str, method: str
+    password_only_client: Any, route: str, name: str, method: str
 ) -> None:
     """A password alone reaches nothing but the second-factor pages, the admin included."""
-    client = password_only_client(personas.unverified)
+    client = password_only_client(UserFactory.create(email="new-starter@csp.example"))
     response = getattr(client, method)(concrete(route))
     assert response.status_code == 302, name
     assert response["Location"].startswith("/two-factor/set-up/"), name
@@ -91,10 +93,10 @@ def test_user_without_verified_second_factor_is_sent_to_set_up(
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("route", "name"), [(r, n) for r, n, _ in ALL if n not in PUBLIC_VIEWS | PASSWORD_ONLY_VIEWS])
-def test_user_with_device_but_no_code_is_asked_for_the_code(
-    personas: Any, password_only_client: Any, route: str, name: str
-) -> None:
-    enrol_device(personas.csp_chair)
-    response = password_only_client(personas.csp_chair).get(concrete(route))
+def test_user_with_device_but_no_code_is_asked_for_the_code(password_only_client: Any, route: str, name: str) -> None:
+    chair = UserFactory.create(email="chair@csp.example")
+    PartnershipRoleFactory.create(user=chair, role=PartnershipRoleKind.CSP_CHAIR)
+    enrol_device(chair)
+    response = password_only_client(chair).get(concrete(route))
     assert response.status_code == 302, name
     assert response["Location"].startswith("/sign-in/code/"), name

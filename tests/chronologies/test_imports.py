@@ -6,6 +6,7 @@ import hashlib
 import io
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
+from datetime import timedelta
 from typing import Any
 
 import openpyxl
@@ -14,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from dhr_tracker.chronologies import importing, tasks
 from dhr_tracker.chronologies.models import Entry, ImportJob, ImportStatus, Submission, SubmissionStatus
@@ -330,7 +332,7 @@ def test_a_failed_import_leaves_the_draft_and_the_submitted_version_untouched(
     assert snapshot(second) == before_second
 
 
-def test_an_import_that_cannot_be_queued_says_so(
+def test_an_import_that_cannot_be_queued_waits_and_the_sweep_queues_it_later(
     draft: Submission,
     contributor: Client,
     django_capture_on_commit_callbacks: Capture,
@@ -343,12 +345,20 @@ def test_an_import_that_cannot_be_queued_says_so(
     monkeypatch.setattr(tasks.run_import, "delay", unreachable)
     before = snapshot(draft)
 
-    upload(contributor, draft, csv_bytes([row(1)]), "chronology.csv", django_capture_on_commit_callbacks)
+    response = upload(contributor, draft, csv_bytes([row(1)]), "chronology.csv", django_capture_on_commit_callbacks)
 
     job = only_job()
-    assert (job.status, job.message, job.content_enc) == (ImportStatus.FAILED, imports.NOT_QUEUED_MESSAGE, "")
+    assert (response.status_code, job.status) == (302, ImportStatus.QUEUED)
+    assert "Waiting to start" in contributor.get(response["Location"]).content.decode()
     assert snapshot(draft) == before
     assert "could not be queued" in caplog.text
+
+    monkeypatch.undo()
+    assert tasks.sweep_imports() == 0
+    ImportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - tasks.STALE_QUEUED - timedelta(seconds=1))
+    assert tasks.sweep_imports() == 1
+    job.refresh_from_db()
+    assert (job.status, job.entries_saved, job.content_enc) == (ImportStatus.DONE, 1, "")
 
 
 def test_a_draft_submitted_while_its_file_was_queued_is_not_replaced(

@@ -130,6 +130,6 @@ def build(world: FundingWorld, panel: ReviewWorld) -> Matrix:
     return Matrix(users=users, objects=objects)
 
 
-def snapshot() -> dict[str, list[tuple[Any, ...]]]:
+def snapshot() -> dict[str, Any]:
     """Every row of every funding model (their many-to-many tables too) and of the secure spaces' documents."""
     return rows_of([*apps.get_app_config("funding").get_models(include_auto_created=True), Document, DocumentVersion])

@@ -28,10 +28,8 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, reverse
 
-from audit.chaining import chain_pending
-from audit.models import AuditEvent
 from dhr_tracker.reports.urls import urlpatterns
-from tests.chronologies.test_access_matrix import last_seq
+from tests.conftest import allowed_since, newest_event
 from tests.reports.conftest import ReportWorld
 from tests.reports.matrix_helpers import LIVE_TITLE, TAKEN_DOWN_TITLE, Matrix, build, snapshot
 
@@ -172,13 +170,6 @@ def url_of(pattern: URLPattern, values: dict[str, Any]) -> str:
     return reverse(f"reports:{pattern.name}", kwargs=kwargs) + PAGES[str(pattern.name)].query
 
 
-def allowed_changes_since(seq: int) -> list[str]:
-    """Allowed events since ``seq``, but for audited reads."""
-    chain_pending()
-    actions = AuditEvent.objects.filter(seq__gt=seq, outcome="allowed").values_list("action", flat=True)
-    return [action for action in actions if not action.endswith(READS)]
-
-
 @dataclass
 class Walk:
     """What went otherwise than expected, one line each."""
@@ -187,12 +178,12 @@ class Walk:
 
     def request(self, client: Client, method: str, url: str, *, allowed: set[int], label: str, changes: bool) -> None:
         """One request: its status among ``allowed``; nothing changed unless ``changes``."""
-        seq, before = (0, {}) if changes else (last_seq(), snapshot())
+        seq, before = (0, {}) if changes else (newest_event(), snapshot())
         status = getattr(client, method)(url).status_code
         if status not in allowed:
             self.problems.append(f"{label}: {status}, expected {sorted(allowed)}")
         if not changes:
-            changed = allowed_changes_since(seq)
+            changed = allowed_since(seq, reads=READS)
             if changed or snapshot() != before:
                 self.problems.append(f"{label}: changed something {changed}")
 

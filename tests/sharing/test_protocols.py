@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import pytest
@@ -94,6 +95,33 @@ def test_outsiders_neither_see_nor_draft_another_partnerships_protocols(
             parties=[],
             request=None,
         )
+
+
+def test_two_people_editing_the_same_draft_cannot_overwrite_each_other(
+    world: World, verified_client: ClientFor, security_events: EventLog
+) -> None:
+    """Both open the edit page; the first save wins and the second is refused, losing nothing of the first."""
+    url = f"/sharing/protocols/{world.protocol.pk}/edit/"
+    edit = partial(form_data, world, **{"parties-INITIAL_FORMS": "2"})
+    chair, coordinator = verified_client(world.personas.csp_chair), verified_client(world.personas.coordinator)
+    seen = {'name="revision" value="0"' in client.get(url).text for client in (chair, coordinator)}
+    assert seen == {True}
+
+    assert chair.post(url, edit(title="Protocol as the chair saved it", revision="0")).status_code == 302
+    refused = coordinator.post(url, edit(purposes="The coordinator's purposes", revision="0"))
+
+    assert refused.status_code == 400
+    assert "Someone else saved this protocol while you were editing it" in refused.text
+    world.protocol.refresh_from_db()
+    assert (world.protocol.title, world.protocol.revision) == ("Protocol as the chair saved it", 1)
+    assert world.protocol.purposes == protocol_fields()["purposes"]
+    assert security_events.actions().count("sharing.protocol_updated") == 1
+    reopened = coordinator.get(url).text
+    assert 'name="revision" value="1"' in reopened
+    saved = coordinator.post(url, edit(purposes="The coordinator's purposes", revision="1"))
+    assert saved.status_code == 302
+    world.protocol.refresh_from_db()
+    assert world.protocol.purposes == "The coordinator's purposes"
 
 
 def test_parties_members_read_the_protocol_but_cannot_edit_it(world: World, verified_client: ClientFor) -> None:

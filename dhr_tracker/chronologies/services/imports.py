@@ -1,7 +1,8 @@
 """Importing a chronology file into the agency's draft: checked whole, then saved all or nothing.
 
 ``start_import`` holds the uploaded file encrypted on an ``ImportJob`` and queues
-``tasks.run_import`` once its transaction commits; ``run_import`` reads the file with
+``tasks.run_import`` once its transaction commits (if the queue is down, the job waits and
+``tasks.sweep_imports`` queues it again later); ``run_import`` reads the file with
 ``importing.read_chronology``, recording its progress for the page, and then either stores every
 problem found, records why the file was refused, or replaces the draft's entries with the file's
 in one transaction. However the job ends, the held file is emptied with the job's final status.
@@ -43,9 +44,6 @@ MAX_STORED_DUPLICATES = 1_000
 FAILED_MESSAGE = (
     "Something went wrong while importing the file, so nothing was imported and your draft is as it was. "
     "Try again; if it happens again, tell the review's coordinator"
-)
-NOT_QUEUED_MESSAGE = (
-    "The import could not be started, so nothing was imported and your draft is as it was. Try again in a few minutes"
 )
 NOT_A_DRAFT_MESSAGE = (
     "Nothing was imported: while the file was being checked this version was submitted, or you can no longer "
@@ -106,15 +104,16 @@ def start_import(
 
 
 def _enqueue(job_id: uuid.UUID) -> None:
-    """Queue the job's task; if the queue cannot take it, say so on the job rather than leave it waiting."""
+    """Queue the job's task; if the queue cannot take it, the job waits for ``tasks.sweep_imports``."""
     # Imported here: the tasks import this module.
     from dhr_tracker.chronologies.tasks import run_import
 
     try:
         run_import.delay(str(job_id))
     except Exception:  # the broker's client raises many kinds of error when the queue is unreachable
-        logger.exception("chronology import %s could not be queued", job_id)
-        _finish(job_id, ImportStatus.FAILED, message=NOT_QUEUED_MESSAGE)
+        # The file is held, encrypted, on the job: the sweep queues it again once the queue is back,
+        # and meanwhile its page says it is waiting to start.
+        logger.exception("chronology import %s could not be queued; it waits for the sweep", job_id)
 
 
 def _unfinished(job_id: uuid.UUID) -> QuerySet[ImportJob]:

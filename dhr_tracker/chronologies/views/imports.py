@@ -87,7 +87,7 @@ def import_new(request: SignedInRequest, submission_id: int) -> HttpResponse:
     if request.method != "POST":
         return _page(request, submission, ImportForm())
     declared = request.META.get("CONTENT_LENGTH") or "0"
-    if not declared.isdigit() or int(declared) > MAX_BYTES + UPLOAD_OVERHEAD:
+    if not (declared.isascii() and declared.isdigit()) or int(declared) > MAX_BYTES + UPLOAD_OVERHEAD:
         # Refused unread: the size is all there is to report.
         form = ImportForm(data={})
         form.errors.clear()

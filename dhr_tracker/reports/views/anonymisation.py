@@ -149,7 +149,10 @@ def candidate_upload(request: SignedInRequest, review_id: int, item: str) -> Htt
     if request.method != "POST":
         return _upload_page(request, review, item, _candidate_form())
     declared = request.META.get("CONTENT_LENGTH") or "0"
-    if not declared.isdigit() or int(declared) > settings.REPORT_MAX_PUBLICATION_BYTES + UPLOAD_OVERHEAD:
+    if (
+        not (declared.isascii() and declared.isdigit())
+        or int(declared) > settings.REPORT_MAX_PUBLICATION_BYTES + UPLOAD_OVERHEAD
+    ):
         # Refused unread: the size is all there is to report.
         form = _candidate_form(data={})
         form.errors.clear()

@@ -118,14 +118,21 @@ def to_line(data: dict[str, Any]) -> PersonLine:
     return PersonLine(data["role"], data["pseudonym"], data["name"], data.get("birth_date"), data.get("address", ""))
 
 
-PeopleFormSet = formset_factory(PersonForm, extra=3, max_num=20)
+PeopleFormSet = formset_factory(PersonForm, extra=3, max_num=20, min_num=1, validate_min=True)
 
 
 def people_formset(data: Any) -> Any:
     """The people of a new notification; the first row is the victim and must be filled in."""
     initial = [{"role": PersonRole.VICTIM}, {"role": PersonRole.PERPETRATOR}]
-    formset = PeopleFormSet(data, initial=initial, prefix="people")
-    formset.forms[0].required = True
+    formset = PeopleFormSet(
+        data,
+        initial=initial,
+        prefix="people",
+        error_messages={"too_few_forms": "Enter the person who died"},
+    )
+    # A hand-made post may hold no rows at all: the formset refuses it with the message above.
+    if formset.forms:
+        formset.forms[0].required = True
     return formset
 
 

@@ -98,7 +98,7 @@ def partnership_statistics(request: SignedInRequest) -> HttpResponse:
             choices = Partnership.objects.filter(pk__in=managed).order_by("name").values_list("pk", "name")
             return render(request, "reviews/statistics.html", {"choices": list(choices)})
         chosen = str(next(iter(managed)))
-    partnership_id = int(chosen) if chosen.isdigit() else 0
+    partnership_id = int(chosen) if chosen.isascii() and chosen.isdigit() else 0
     if partnership_id not in managed:
         raise Http404
     partnership = Partnership.objects.get(pk=partnership_id)

@@ -1,0 +1,1 @@
+"""Whole-service backups: the database, the document objects and the keyring, under one passphrase."""
