@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import psycopg
 import pytest
@@ -34,6 +33,7 @@ from sharing.services import protocols as sharing_services
 from tests.reviews.conftest import ReviewWorld, review_world
 from tests.sharing.conftest import clean_storage, world
 from tests.sharing.samples import sample
+from tests.subprocesses import database_url
 
 __all__ = ["clean_storage", "review_world", "world"]  # fixtures, used by name
 
@@ -99,16 +99,8 @@ def backup_world(review_world: ReviewWorld, clean_storage: None) -> BackupWorld:
     )
 
 
-def _database_url(name: str) -> str:
-    params = connection.settings_dict
-    credentials = quote(params["USER"] or "", safe="")
-    if params["PASSWORD"]:
-        credentials += ":" + quote(params["PASSWORD"], safe="")
-    return f"postgres://{credentials}@{params['HOST'] or '127.0.0.1'}:{params['PORT'] or 5432}/{name}"
-
-
 def _maintenance() -> psycopg.Connection[Any]:
-    return psycopg.connect(_database_url("postgres"), autocommit=True)
+    return psycopg.connect(database_url(name="postgres"), autocommit=True)
 
 
 @dataclass
@@ -135,7 +127,7 @@ class RestoreTarget:
             **inherited,
             "DJANGO_SETTINGS_MODULE": "dhr_tracker.settings",
             "DHR_ENV": "embedded",
-            "DATABASE_URL": _database_url(self.database),
+            "DATABASE_URL": database_url(name=self.database),
             "DHR_VAR_DIR": str(self.var_dir),
             "SECRET_KEY": settings.SECRET_KEY,
             "FIELD_ENCRYPTION_KEYS": ",".join(settings.FIELD_ENCRYPTION_KEYS),
@@ -156,7 +148,7 @@ class RestoreTarget:
         )
 
     def query(self, text: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        with psycopg.connect(_database_url(self.database), autocommit=True) as conn:
+        with psycopg.connect(database_url(name=self.database), autocommit=True) as conn:
             return conn.execute(text, params).fetchall()
 
     def tables(self) -> list[str]:

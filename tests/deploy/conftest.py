@@ -3,43 +3,16 @@ app run as a deployment runs it, in its own process, against this test run's dat
 
 import ast
 import functools
-import os
 import re
 import runpy
 import sys
 from pathlib import Path
-
-from django.conf import settings
-from django.db import connection
 
 from tests.sharing.conftest import clean_storage, world  # noqa: F401  (fixtures for the header tests)
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"
 PYTHON = sys.executable
-
-
-def database_url(user: str | None = None) -> str:
-    """This test run's database (the test database, not DATABASE_URL's), as ``user`` if given."""
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db["PASSWORD"] and user is None else ""
-    return f"postgres://{user or db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-def app_environment(*, user: str | None = None, **extra: str) -> dict[str, str]:
-    """The environment of a process running the app on this test's database, with this run's keys.
-
-    The keys are the ones the test settings generated under ``DHR_VAR_DIR``, so sessions,
-    sealed fields and documents made here are valid there. Without a broker, tasks run inline.
-    """
-    base = {key: value for key, value in os.environ.items() if key in {"PATH", "HOME", "LANG"}}
-    return {
-        **base,
-        "DJANGO_SETTINGS_MODULE": "dhr_tracker.settings",
-        "DHR_VAR_DIR": str(settings.VAR_DIR),
-        "DATABASE_URL": database_url(user),
-        **extra,
-    }
 
 
 # Read by the libraries the app uses rather than by its settings, and documented for that reason.

@@ -3,7 +3,6 @@
 import datetime
 import os
 import shutil
-import socket
 from pathlib import Path
 
 from cryptography import x509
@@ -13,12 +12,6 @@ from cryptography.x509.oid import NameOID
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 NAME = "localhost"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def self_signed_certificate(folder: Path) -> Path:

@@ -14,7 +14,8 @@ from audit.models import AuditEvent
 from audit.roles import quote_identifier
 from audit.triggers import TABLES as APPEND_ONLY_TABLES
 from dhr_tracker.accounts.models import Partnership
-from tests.deploy.conftest import PYTHON, REPO, app_environment
+from tests.deploy.conftest import PYTHON, REPO
+from tests.subprocesses import app_environment, database_url
 
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="database roles exist only on PostgreSQL")
 
@@ -90,7 +91,7 @@ def test_the_application_role_writes_the_domain_and_only_adds_to_the_audit_trail
     result = subprocess.run(
         [PYTHON, "manage.py", "shell", "-c", AS_THE_APP.format(pk=pk)],
         cwd=REPO,
-        env=app_environment(user=role),
+        env=app_environment(database=database_url(user=role)),
         capture_output=True,
         text=True,
         timeout=60,

@@ -7,7 +7,8 @@ import pytest
 import yaml
 
 from tests.deploy.conftest import DEPLOY, NGINX_SITE
-from tests.deploy.nginx_helpers import NGINX, free_port, main_config, self_signed_certificate
+from tests.deploy.nginx_helpers import NGINX, main_config, self_signed_certificate
+from tests.sharing.kms_server import free_port
 
 
 def container_commands() -> dict[str, tuple[str, str]]:

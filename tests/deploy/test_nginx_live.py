@@ -25,10 +25,12 @@ from django.db import connection
 from django.urls import reverse
 
 from sharing.models import Classification, DocumentVersion, VersionStatus
-from tests.deploy.conftest import DEPLOY, NGINX_SITE, PYTHON, REPO, app_environment, nginx_fallback_values
-from tests.deploy.nginx_helpers import NAME, NGINX, free_port, main_config, render, self_signed_certificate
+from tests.deploy.conftest import DEPLOY, NGINX_SITE, PYTHON, REPO, nginx_fallback_values
+from tests.deploy.nginx_helpers import NAME, NGINX, main_config, render, self_signed_certificate
 from tests.sharing.conftest import multipart, spooled_files
+from tests.sharing.kms_server import free_port
 from tests.sharing.samples import sample
+from tests.subprocesses import app_environment
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql",

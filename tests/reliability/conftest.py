@@ -15,7 +15,7 @@ from django.db import connection
 from django.test import Client
 
 from dhr_tracker.celery import app
-from tests.reliability.processes import database_url
+from tests.subprocesses import database_url
 
 needs_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the app's processes share the test database, so it must be a server"
@@ -25,7 +25,7 @@ needs_postgresql = pytest.mark.skipif(
 @pytest.fixture
 def test_database(transactional_db: None) -> str:
     """The URL of pytest-django's test database, for the app's processes."""
-    return database_url(connection.settings_dict)
+    return database_url()
 
 
 @contextmanager

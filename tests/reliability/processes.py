@@ -18,10 +18,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlencode
-
-from django.conf import settings
 
 from tests.sharing.conftest import multipart
 from tests.sharing.kms_server import free_port
@@ -35,32 +32,6 @@ POSTGRES_VERSION = "15"
 
 class DidNotStart(RuntimeError):
     """A process exited, or did not become ready in time."""
-
-
-def database_url(settings_dict: Mapping[str, Any]) -> str:
-    """The URL of a Django database's settings, for a process of its own."""
-    user = settings_dict["USER"] or "postgres"
-    password = f":{settings_dict['PASSWORD']}" if settings_dict.get("PASSWORD") else ""
-    host = settings_dict["HOST"] or "127.0.0.1"
-    return f"postgres://{user}{password}@{host}:{settings_dict['PORT'] or 5432}/{settings_dict['NAME']}"
-
-
-def app_environment(*, database: str, broker: str, **extra: str) -> dict[str, str]:
-    """The environment of the app's processes: production settings on the test's keys and files."""
-    return {
-        "PATH": os.environ["PATH"],
-        "HOME": os.environ.get("HOME", "/root"),
-        "LANG": "C.UTF-8",
-        "DJANGO_SETTINGS_MODULE": "dhr_tracker.settings",
-        "DHR_VAR_DIR": str(settings.VAR_DIR),
-        "SHARING_KEYRING_FILE": str(settings.SHARING_KEYRING_FILE),
-        "SHARING_SPOOL_DIR": str(settings.SHARING_SPOOL_DIR),
-        "DATABASE_URL": database,
-        "CELERY_BROKER_URL": broker,
-        "DEBUG": "false",
-        "LOG_LEVEL": "WARNING",
-        **extra,
-    }
 
 
 def _tail(log: Path, lines: int = 40) -> str:

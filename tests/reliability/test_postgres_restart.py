@@ -23,8 +23,9 @@ from django.test import Client
 
 from dhr_tracker import unavailable
 from tests.reliability.conftest import needs_postgresql, session_of
-from tests.reliability.processes import Browser, PostgresCluster, answering, app_environment, gunicorn, running
+from tests.reliability.processes import Browser, PostgresCluster, answering, gunicorn, running
 from tests.reviews.conftest import ReviewWorld, review_world
+from tests.subprocesses import app_environment
 
 pytestmark = [pytest.mark.django_db(transaction=True), needs_postgresql]
 __all__ = ["review_world"]  # a fixture, used by name
@@ -78,7 +79,7 @@ def test_requests_during_a_database_restart_get_a_clean_503_and_all_succeed_once
     people = review_world.personas
     review_page = f"/reviews/{review_world.review.pk}/"
     sessions = [session_of(verified_client(person)) for person in (people.csp_chair, people.coordinator)]
-    env = app_environment(database=cluster.url("dhr"), broker=settings.CELERY_BROKER_URL)
+    env = app_environment(database=cluster.url("dhr"), CELERY_BROKER_URL=settings.CELERY_BROKER_URL)
     answers: list[Answer] = []
     stop = threading.Event()
     server, address = gunicorn(env, tmp_path / "gunicorn.log")

@@ -42,7 +42,6 @@ from tests.reliability.processes import (
     Process,
     RedisServer,
     answering,
-    app_environment,
     celery_worker,
     gunicorn,
     running,
@@ -50,6 +49,7 @@ from tests.reliability.processes import (
 from tests.reviews.conftest import review_world
 from tests.sharing.conftest import clean_storage
 from tests.sharing.samples import sample
+from tests.subprocesses import app_environment
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True), needs_postgresql]
 __all__ = ["chronology_world", "clean_storage", "draft", "review_world", "two_due"]  # fixtures, used by name
@@ -116,7 +116,7 @@ def test_with_redis_down_pages_work_and_queued_work_waits_and_is_caught_up_once_
     def browser_of(person: User) -> Browser:
         return Browser(address, session_of(verified_client(person)))
 
-    env = app_environment(database=test_database, broker=broker.url)
+    env = app_environment(database=test_database, CELERY_BROKER_URL=broker.url)
     server, address = gunicorn(env, tmp_path / "gunicorn.log", workers=1)
     with running(server):
         answering(server, address)

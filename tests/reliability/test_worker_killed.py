@@ -29,8 +29,9 @@ from tests.chronologies.upload_helpers import csv_bytes
 from tests.conftest import EventLog
 from tests.integration.test_import_worker import rows
 from tests.reliability.conftest import needs_postgresql, queueing
-from tests.reliability.processes import Process, app_environment, celery_worker, running
+from tests.reliability.processes import Process, celery_worker, running
 from tests.reviews.conftest import review_world
+from tests.subprocesses import app_environment
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True), needs_postgresql]
 __all__ = ["chronology_world", "draft", "review_world"]  # fixtures, used by name
@@ -64,7 +65,9 @@ def test_a_worker_killed_while_saving_an_import_leaves_the_draft_as_it_was_and_t
     broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
     broker.flushdb()
     env = app_environment(
-        database=test_database, broker=settings.CELERY_BROKER_URL, CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY_TIMEOUT)
+        database=test_database,
+        CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
+        CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY_TIMEOUT),
     )
     before = list(Entry.objects.filter(submission=draft).values_list("pk", flat=True))
 

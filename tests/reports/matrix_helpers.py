@@ -205,34 +205,27 @@ def build(world: ReportWorld) -> Matrix:
     )
 
 
-def rows_of(models: list[type[Model]]) -> dict[str, Any]:
-    """What each model's table holds, to compare before and after a request: the matrices take one
-    or two for each of thousands of requests.
+def table_digest(model: type[Model]) -> str:
+    """A subquery digesting every row of ``model``'s table, to compare before and after a request.
 
-    On PostgreSQL one query returns a digest of each table's rows in key order; elsewhere every
-    row is read.
+    On PostgreSQL one ``md5(string_agg(...))``; SQLite has no digest function, so there it is the
+    rows themselves, concatenated (the matrices' worlds are small). Names come from the models.
     """
-    tables = {
-        model._meta.label: tuple(
-            connection.ops.quote_name(str(name)) for name in (model._meta.db_table, model._meta.pk.column)
-        )
-        for model in models
-    }
+    table = connection.ops.quote_name(model._meta.db_table)
+    if connection.vendor == "postgresql":
+        return f"(SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM {table} t)"  # noqa: S608
+    row = " || ',' || ".join(
+        f"quote({connection.ops.quote_name(str(field.column))})" for field in model._meta.local_concrete_fields
+    )
+    return f"(SELECT group_concat(r, '|') FROM (SELECT {row} AS r FROM {table} ORDER BY 1))"  # noqa: S608
+
+
+def rows_of(models: list[type[Model]]) -> dict[str, Any]:
+    """What each model's table holds, in one query: the matrices take one or two for each of thousands of requests."""
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                " UNION ALL ".join(
-                    f"SELECT %s, md5(string_agg(t::text, '|' ORDER BY t.{key})) FROM {table} t"  # noqa: S608 - names from the models
-                    for table, key in tables.values()
-                ),
-                list(tables),
-            )
-            return dict(cursor.fetchall())
-        rows = {}
-        for label, (table, key) in tables.items():
-            cursor.execute(f"SELECT * FROM {table} ORDER BY {key}")  # noqa: S608 - names from the models
-            rows[label] = cursor.fetchall()
-        return rows
+        cursor.execute("SELECT " + ", ".join(table_digest(model) for model in models))
+        digests = cursor.fetchone()
+    return {model._meta.label: digest for model, digest in zip(models, digests, strict=True)}
 
 
 def snapshot() -> dict[str, Any]:

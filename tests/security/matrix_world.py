@@ -33,6 +33,7 @@ from sharing.models import Classification, Document, Space, SpaceMember
 from sharing.services import documents
 from sharing.services import protocols as services
 from tests.factories import AgencyFactory, AgencyMembershipFactory, UserFactory
+from tests.reports.matrix_helpers import table_digest
 from tests.sharing.conftest import World, protocol_fields
 from tests.sharing.samples import sample
 
@@ -258,12 +259,11 @@ class Fingerprint:
     """One query that digests every row of the watched tables and lists the audit events recorded
     since a given pending event: cheap enough to take after every request.
 
-    On PostgreSQL each table is one ``md5(string_agg(...))``; SQLite has no digest function, so
-    there each table is the concatenation of its rows (the world is small).
+    Each table is digested as the other matrices digest theirs (``table_digest``).
     """
 
     def __init__(self, models: list[type[Model]]) -> None:
-        digests = ", ".join(self._digest(model) for model in models)
+        digests = ", ".join(table_digest(model) for model in models)
         pending = connection.ops.quote_name(PendingEvent._meta.db_table)
         if connection.vendor == "postgresql":
             events = f"SELECT string_agg(outcome || ':' || action, ' ' ORDER BY id) FROM {pending} WHERE id > %s"  # noqa: S608
@@ -271,16 +271,6 @@ class Fingerprint:
             events = f"SELECT group_concat(outcome || ':' || action, ' ') FROM (SELECT * FROM {pending} WHERE id > %s ORDER BY id)"  # noqa: S608
         # Table names come from the models (here and above), never from a request.
         self.sql = f"SELECT ({events}), (SELECT max(id) FROM {pending}), {digests}"  # noqa: S608
-
-    @staticmethod
-    def _digest(model: type[Model]) -> str:
-        table = connection.ops.quote_name(model._meta.db_table)
-        if connection.vendor == "postgresql":
-            return f"(SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM {table} t)"  # noqa: S608
-        row = " || ',' || ".join(
-            f"quote({connection.ops.quote_name(str(field.column))})" for field in model._meta.local_concrete_fields
-        )
-        return f"(SELECT group_concat(r, '|') FROM (SELECT {row} AS r FROM {table} ORDER BY 1))"  # noqa: S608
 
     def take(self, since: int) -> Taken:
         """The events recorded after pending event ``since``, the last pending event, and the digests."""
